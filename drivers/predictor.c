@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * predictor.c - map the xHCI MFINDEX microframe counter onto system time
+ *
+ * Copyright (C) 2026 The usb-timesync developers
+ *
+ * This file is compiled unchanged into the usb_timesync module and into
+ * userspace (usbts replay, the unit tests and the benchmark).
+ *
+ * The model
+ * ---------
+ * Every read is sandwiched between two clock reads: the register was sampled
+ * at some instant s with pre <= s <= post.  Two consecutive reads whose
+ * values differ by one therefore bracket the start of the later microframe:
+ * edge(x) lies in (pre of the older read, post of the newer one].  Nothing
+ * statistical is assumed about where in the bracket the edge lies, so a
+ * preempted read never produces a wrong constraint, only a wide one.
+ *
+ * Over a window of recent edges the controller clock is taken to be linear,
+ * edge(x) = tc + (x - xc) * period.  The set of lines through all brackets
+ * is convex; its slope range [bmin, bmax] follows exactly from all pairs of
+ * brackets (a slope b is feasible iff lo_i - b*x_i <= hi_j - b*x_j for every
+ * pair i, j).  Taking xc at the newest edge, every bracket lies at or before
+ * xc, so the feasible start times of any later microframe x are exactly
+ *
+ *	[ max_k(lo_k + bmin*(xc - x_k)) + bmin*(x - xc),
+ *	  min_k(hi_k + bmax*(xc - x_k)) + bmax*(x - xc) ]
+ *
+ * The accuracy is the distance from the prediction to the far end of that
+ * range, plus an allowance for the clock wandering after the newest edge;
+ * for past microframes the bounding box of the set gives a looser bound.
+ * The prediction itself is a least-squares line through the bracket
+ * midpoints, clamped into the feasible set: a real edge sits near the middle
+ * of its bracket far more often than at an end, which the worst-case set
+ * cannot use.
+ *
+ * Drift breaks linearity over long windows.  When a new bracket or a read
+ * does not fit the window, the oldest half of the window is dropped until it
+ * fits; when it misses by more than half a microframe the counter must have
+ * been reset, stopped or jumped, and a new generation starts.
+ *
+ * Costs: a new edge costs O(K) with K = USBTS_PRED_EDGES; the window is
+ * halved when full, which costs O(K^2) once every K/2 edges.  A read that
+ * brackets no edge costs O(1).  All arithmetic is 64-bit fixed point with
+ * 128-bit intermediates through mul_u64_u64_shr()/mul_u64_u64_div_u64();
+ * residuals against the frame (fx, ft, fp) are kept below 2^36 ns so that
+ * no intermediate overflows.
+ */
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
+#else
+#include <errno.h>
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#define max(a, b) ((a) > (b) ? (a) : (b))
+#define clamp(v, lo, hi) min(max(v, lo), hi)
+#endif
+
+#include "predictor.h"
+
+#define ONE			((u64)1 << USBTS_PRED_SHIFT)
+/* The clock may be 500 ppm off nominal; assume no more than 600 ppm. */
+#define PERIOD_MIN_NS		(USBTS_PRED_NOMINAL_NS - 75)
+#define PERIOD_MAX_NS		(USBTS_PRED_NOMINAL_NS + 75)
+/* Every bracket is widened by this, for curvature within the window. */
+#define EDGE_SLACK_NS		2
+/*
+ * Allowance for the clock wandering after the newest edge: 20 ppb of the
+ * distance, in ns << USBTS_PRED_SHIFT per microframe.
+ */
+#define WANDER			((125000ull * 20 << USBTS_PRED_SHIFT) / 1000000000ull)
+/* A read further than this outside the model means a new generation. */
+#define GROSS_NS		(USBTS_PRED_NOMINAL_NS / 2)
+/* Residuals larger than this force the frame to be re-centred. */
+#define RESIDUAL_LIMIT		((s64)1 << 36)
+/* Queries further than this from the newest edge are refused. */
+#define QUERY_LIMIT		((s64)1 << 45)
+
+struct edge_res {
+	s64 lo;
+	s64 hi;
+};
+
+/* a * b >> USBTS_PRED_SHIFT for a signed a, rounded toward zero */
+static s64 smul(s64 a, u64 b)
+{
+	u64 r;
+
+	if (a >= 0)
+		return (s64)mul_u64_u64_shr((u64)a, b, USBTS_PRED_SHIFT);
+	r = mul_u64_u64_shr(-(u64)a, b, USBTS_PRED_SHIFT);
+	return -(s64)r;
+}
+
+/* a * b >> USBTS_PRED_SHIFT for signed a and b */
+static s64 smul2(s64 a, s64 b)
+{
+	if (b >= 0)
+		return smul(a, (u64)b);
+	return -smul(a, -(u64)b);
+}
+
+static u64 uabs(s64 v)
+{
+	return v < 0 ? -(u64)v : (u64)v;
+}
+
+/*
+ * num << USBTS_PRED_SHIFT / den for den > 0, rounded down (@up false) or up
+ * (@up true), at least as far as the exact value.  |num| is clamped to 2^38,
+ * which callers keep far below, so the quotient never overflows.
+ */
+static s64 slope_div(s64 num, s64 den, bool up)
+{
+	u64 mag = min(uabs(num), (u64)1 << 38);
+	u64 q = mul_u64_u64_div_u64(mag, ONE, (u64)den);
+
+	if (num >= 0)
+		return (s64)(up ? q + 1 : q);
+	return -(s64)(up ? q : q + 1);
+}
+
+static struct usbts_pred_edge *edge_at(struct usbts_pred *p, u32 i)
+{
+	return &p->edges[(p->first + i) % USBTS_PRED_EDGES];
+}
+
+static s64 frame_t(const struct usbts_pred *p, s64 x)
+{
+	return p->ft + smul(x - p->fx, p->fp);
+}
+
+static struct edge_res residual(const struct usbts_pred *p,
+				const struct usbts_pred_edge *e)
+{
+	s64 f = frame_t(p, e->x);
+	struct edge_res r = {
+		.lo = e->lo - EDGE_SLACK_NS - f,
+		.hi = e->hi + EDGE_SLACK_NS - f,
+	};
+
+	return r;
+}
+
+/* Narrow [bmin, bmax] by the pair (older @a, newer @b). */
+static void pair_update(struct usbts_pred *p, const struct usbts_pred_edge *a,
+			const struct usbts_pred_edge *b)
+{
+	struct edge_res ra = residual(p, a), rb = residual(p, b);
+	s64 dx = b->x - a->x;
+
+	p->bmax = min(p->bmax, slope_div(rb.hi - ra.lo, dx, true));
+	p->bmin = max(p->bmin, slope_div(rb.lo - ra.hi, dx, false));
+}
+
+/*
+ * Least-squares slope and value at the newest edge of the bracket midpoints,
+ * in residual units.  Brackets much wider than the narrowest in the window
+ * (preempted reads) are left out.  Distances are scaled down by 2^shift to
+ * keep every sum below 2^62; the result loses only those low bits.
+ */
+static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
+{
+	const struct usbts_pred_edge *n = edge_at(p, p->count - 1);
+	s64 sd = 0, sy = 0, md, my, cnt = 0;
+	u64 minw = U64_MAX, limit, span, sdd = 0;
+	s64 sdy = 0, q;
+	unsigned int shift = 0;
+	u32 i;
+
+	for (i = 0; i < p->count; i++) {
+		const struct usbts_pred_edge *e = edge_at(p, i);
+
+		minw = min(minw, (u64)(e->hi - e->lo));
+	}
+	limit = 2 * minw + 2000;
+	span = (u64)(n->x - edge_at(p, 0)->x);
+	while ((span >> shift) >= ((u64)1 << 24))
+		shift++;
+
+	for (i = 0; i < p->count; i++) {
+		const struct usbts_pred_edge *e = edge_at(p, i);
+		struct edge_res r = residual(p, e);
+
+		if ((u64)(e->hi - e->lo) > limit)
+			continue;
+		sd += (e->x - n->x) >> shift;
+		sy += r.lo + (r.hi - r.lo) / 2;
+		cnt++;
+	}
+	md = div64_s64(sd, cnt);
+	my = div64_s64(sy, cnt);
+	for (i = 0; i < p->count; i++) {
+		const struct usbts_pred_edge *e = edge_at(p, i);
+		struct edge_res r = residual(p, e);
+		s64 dc, yc;
+
+		if ((u64)(e->hi - e->lo) > limit)
+			continue;
+		dc = ((e->x - n->x) >> shift) - md;
+		yc = r.lo + (r.hi - r.lo) / 2 - my;
+		sdd += (u64)(dc * dc);
+		sdy += dc * yc;
+	}
+	if (!sdd) {
+		/* one usable bracket: its midpoint, slope undetermined */
+		*b = p->bmin + (s64)(((u64)p->bmax - (u64)p->bmin) / 2);
+		*v = my + smul2(-(md << shift), *b);
+		return;
+	}
+	q = (s64)mul_u64_u64_div_u64(uabs(sdy), ONE, sdd) >> shift;
+	*b = sdy < 0 ? -q : q;
+	*v = my + smul2(-(md << shift), *b);
+}
+
+/*
+ * Publish the model from the window and [bmin, bmax].  Returns false, and
+ * leaves the model untouched, when no line fits every bracket.
+ */
+static bool fit(struct usbts_pred *p)
+{
+	const struct usbts_pred_edge *n;
+	s64 vmin = S64_MIN, vmax = S64_MAX, v, b;
+	u32 i;
+
+	if (!p->count)
+		return true;
+	if (p->bmin > p->bmax)
+		return false;
+
+	n = edge_at(p, p->count - 1);
+	for (i = 0; i < p->count; i++) {
+		const struct usbts_pred_edge *e = edge_at(p, i);
+		struct edge_res r = residual(p, e);
+		s64 d = n->x - e->x;
+
+		vmax = min(vmax, r.hi + smul2(d, p->bmax) + 1);
+		vmin = max(vmin, r.lo + smul2(d, p->bmin) - 1);
+	}
+	if (vmin > vmax)
+		return false;
+
+	/* the estimate, kept inside the feasible set */
+	least_squares(p, &v, &b);
+	v = clamp(v, vmin, vmax);
+	b = clamp(b, p->bmin, p->bmax);
+
+	p->model.valid = 1;
+	p->model.xc = n->x;
+	p->model.tc = frame_t(p, n->x) + v;
+	p->model.period = (u64)((s64)p->fp + b);
+	p->model.below_c = (u64)(v - vmin);
+	p->model.above_c = (u64)(vmax - v);
+	p->model.below_slope = (u64)(b - p->bmin) + 1;
+	p->model.above_slope = (u64)(p->bmax - b) + 1;
+	return true;
+}
+
+/*
+ * Re-centre the residual frame on the current model and redo every pair.
+ * O(K^2); runs only when the window is halved or pruned.
+ */
+static bool refit(struct usbts_pred *p)
+{
+	u32 i, j;
+
+	if (p->model.valid) {
+		p->fx = p->model.xc;
+		p->ft = p->model.tc;
+		p->fp = p->model.period;
+	}
+	p->bmin = (s64)((u64)PERIOD_MIN_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
+	p->bmax = (s64)((u64)PERIOD_MAX_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
+	for (j = 1; j < p->count; j++)
+		for (i = 0; i < j; i++)
+			pair_update(p, edge_at(p, i), edge_at(p, j));
+	return fit(p);
+}
+
+/* Drop the oldest @n edges. */
+static void drop_oldest(struct usbts_pred *p, u32 n)
+{
+	n = min(n, p->count);
+	p->first = (p->first + n) % USBTS_PRED_EDGES;
+	p->count -= n;
+}
+
+/*
+ * Halve the window until it fits again.  A single edge always fits, so this
+ * ends; the published model then rests on the newest edges only.
+ */
+static void prune(struct usbts_pred *p)
+{
+	do {
+		drop_oldest(p, max(p->count / 2, 1u));
+		p->model.valid = 0;
+		p->prunes++;
+	} while (!refit(p) && p->count > 1);
+}
+
+static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
+{
+	struct usbts_pred_edge *e;
+	struct edge_res r;
+	u32 i;
+
+	if (p->count == USBTS_PRED_EDGES) {
+		drop_oldest(p, USBTS_PRED_EDGES / 2);
+		if (!refit(p))
+			prune(p);
+	}
+	e = edge_at(p, p->count);
+	e->x = x;
+	e->lo = lo;
+	e->hi = hi;
+	p->count++;
+
+	r = residual(p, e);
+	if (p->count == 1 || uabs(r.lo) > RESIDUAL_LIMIT) {
+		if (refit(p))
+			return 0;
+	} else {
+		for (i = 0; i + 1 < p->count; i++)
+			pair_update(p, edge_at(p, i), e);
+		if (fit(p))
+			return 0;
+	}
+	prune(p);
+	return USBTS_PRED_PRUNED;
+}
+
+static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
+{
+	u32 gen = p->model.gen + 1;
+
+	if (p->have_read)
+		p->resets++;
+	memset(&p->model, 0, sizeof(p->model));
+	p->model.gen = gen;
+	p->have_read = true;
+	p->last_pre = pre;
+	p->last_post = post;
+	p->last_x = raw;
+	p->first = 0;
+	p->count = 0;
+	p->fx = raw;
+	p->ft = pre;
+	p->fp = (u64)USBTS_PRED_NOMINAL_NS << USBTS_PRED_SHIFT;
+}
+
+/* The x congruent to @raw modulo 2^14 that is nearest to @guess. */
+static s64 unwrap(s64 guess, u32 raw)
+{
+	s64 d = ((s64)raw - guess) & USBTS_PRED_MFINDEX_MASK;
+
+	if (d >= (1 << (USBTS_PRED_MFINDEX_BITS - 1)))
+		d -= 1 << USBTS_PRED_MFINDEX_BITS;
+	return guess + d;
+}
+
+/*
+ * How far (ns) a read of @x between @pre and @post falls outside what the
+ * model allows, 0 when it fits.
+ */
+static u64 model_miss(const struct usbts_model *m, s64 pre, s64 post, s64 x)
+{
+	s64 t0, t1;
+	u64 a0, a1;
+	u64 miss = 0;
+
+	if (!usbts_model_time_of(m, x, &t0, &a0) ||
+	    !usbts_model_time_of(m, x + 1, &t1, &a1))
+		return U64_MAX;
+	/* edge(x) <= s <= post and edge(x + 1) > s >= pre */
+	if (t0 - (s64)a0 > post)
+		miss = (u64)(t0 - (s64)a0 - post);
+	if (t1 + (s64)a1 < pre)
+		miss = max(miss, (u64)(pre - t1 - (s64)a1));
+	return miss;
+}
+
+/*
+ * Without a model: does x fit the previous read at a rate within 600 ppm of
+ * nominal?  The sample instants s0 and s are at most (post - last_pre) and
+ * at least (pre - last_post) apart.
+ */
+static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x)
+{
+	s64 dx = x - p->last_x;
+	s64 lo = pre - p->last_post;
+	s64 hi = post - p->last_pre;
+	s64 dmin = lo > 0 ? div64_s64(lo, PERIOD_MAX_NS) : 0;
+	s64 dmax = div64_s64(hi, PERIOD_MIN_NS) + 1;
+
+	return dx >= dmin && dx <= dmax;
+}
+
+/**
+ * usbts_pred_init() - reset a predictor to "no read yet"
+ * @p: predictor
+ */
+void usbts_pred_init(struct usbts_pred *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+/**
+ * usbts_pred_add_read() - feed one sandwiched MFINDEX read
+ * @p: predictor
+ * @pre_ns: CLOCK_MONOTONIC immediately before the register read
+ * @post_ns: CLOCK_MONOTONIC immediately after it
+ * @mfindex: the raw 14-bit register value
+ *
+ * Reads must come in time order.  The first read of a generation defines
+ * its extended numbering: its extended microframe equals @mfindex.
+ *
+ * Return: a mask of %USBTS_PRED_NEW_GEN, %USBTS_PRED_NEW_EDGE and
+ * %USBTS_PRED_PRUNED, or -EINVAL when @pre_ns > @post_ns, @mfindex has more
+ * than 14 bits, or @pre_ns is earlier than the previous read's.
+ */
+int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
+			u32 mfindex)
+{
+	s64 mid, guess, x;
+	int ret = 0;
+	u64 miss;
+
+	if (pre_ns > post_ns || mfindex > USBTS_PRED_MFINDEX_MASK)
+		return -EINVAL;
+	if (!p->have_read) {
+		new_generation(p, pre_ns, post_ns, mfindex);
+		return USBTS_PRED_NEW_GEN;
+	}
+	if (pre_ns < p->last_pre)
+		return -EINVAL;
+
+	mid = pre_ns + (post_ns - pre_ns) / 2;
+	if (p->model.valid && usbts_model_count_at(&p->model, mid, &guess)) {
+		x = unwrap(guess, mfindex);
+		miss = model_miss(&p->model, pre_ns, post_ns, x);
+		if (miss > GROSS_NS || x < p->last_x) {
+			new_generation(p, pre_ns, post_ns, mfindex);
+			return USBTS_PRED_NEW_GEN;
+		}
+		if (miss) {
+			/* The clock drifted out of the window: forget old edges. */
+			prune(p);
+			ret |= USBTS_PRED_PRUNED;
+		}
+	} else {
+		s64 last_mid = p->last_pre + (p->last_post - p->last_pre) / 2;
+
+		guess = p->last_x + div64_s64(mid - last_mid + USBTS_PRED_NOMINAL_NS / 2,
+					      USBTS_PRED_NOMINAL_NS);
+		x = unwrap(guess, mfindex);
+		if (!nominal_fits(p, pre_ns, post_ns, x)) {
+			new_generation(p, pre_ns, post_ns, mfindex);
+			return USBTS_PRED_NEW_GEN;
+		}
+	}
+
+	if (x == p->last_x + 1 && post_ns - p->last_pre <= USBTS_PRED_EDGE_MAX_NS) {
+		ret |= USBTS_PRED_NEW_EDGE;
+		ret |= add_edge(p, x, p->last_pre, post_ns);
+	}
+	p->last_pre = pre_ns;
+	p->last_post = post_ns;
+	p->last_x = x;
+	return ret;
+}
+
+/**
+ * usbts_model_time_of() - when did or will a microframe start?
+ * @m: model snapshot
+ * @x: extended microframe, in the numbering of @m's generation
+ * @t_ns: predicted start time, CLOCK_MONOTONIC ns
+ * @accuracy_ns: the true start lies within this many ns of *@t_ns
+ *
+ * Return: false when the model cannot predict yet (no edge bracketed) or @x
+ * is too far (over 2^45 microframes) from the model's reference.
+ */
+bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
+			 u64 *accuracy_ns)
+{
+	s64 d = x - m->xc;
+
+	u64 ad = uabs(d), lo, hi;
+
+	if (!m->valid || ad > QUERY_LIMIT)
+		return false;
+	*t_ns = m->tc + smul(d, m->period);
+	if (d >= 0) {
+		/* exact: the truth lies in [tc - below, tc + above] at x */
+		lo = m->below_c + mul_u64_u64_shr(ad, m->below_slope, USBTS_PRED_SHIFT);
+		hi = m->above_c + mul_u64_u64_shr(ad, m->above_slope, USBTS_PRED_SHIFT);
+	} else {
+		/* inside or before the window: the bounding box, conservative */
+		lo = max(m->below_c, m->above_c);
+		hi = mul_u64_u64_shr(ad, max(m->below_slope, m->above_slope),
+				     USBTS_PRED_SHIFT);
+	}
+	*accuracy_ns = (d >= 0 ? max(lo, hi) : lo + hi) + 1 +
+		       mul_u64_u64_shr(ad, WANDER, USBTS_PRED_SHIFT);
+	return true;
+}
+
+/**
+ * usbts_model_count_at() - which microframe is the bus in at a given time?
+ * @m: model snapshot
+ * @t_ns: CLOCK_MONOTONIC ns
+ * @x: the extended microframe whose predicted start is the last at or
+ *     before @t_ns
+ *
+ * Return: false when the model cannot predict yet.
+ */
+bool usbts_model_count_at(const struct usbts_model *m, s64 t_ns, s64 *x)
+{
+	s64 dt;
+	u64 q;
+
+	if (!m->valid)
+		return false;
+	dt = t_ns - m->tc;
+	q = mul_u64_u64_div_u64(uabs(dt), ONE, m->period);
+	if (dt >= 0) {
+		*x = m->xc + (s64)q;
+	} else {
+		/* floor: step back one more unless q periods end exactly at t */
+		*x = m->xc - (s64)q;
+		if (m->tc - smul((s64)q, m->period) > t_ns)
+			*x -= 1;
+	}
+	return true;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * predictor.h - USB microframe <-> system time model, shared unchanged by
+ * the usb_timesync module and userspace (usbts replay, tests, benchmark).
+ *
+ * Copyright (C) 2026 The usb-timesync developers
+ */
+#ifndef _USBTS_PREDICTOR_H
+#define _USBTS_PREDICTOR_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include "predictor_compat.h"
+#endif
+
+/* Fixed-point fraction bits of periods and slopes (ns per microframe). */
+#define USBTS_PRED_SHIFT	24
+/* Nominal microframe period, 125 us. */
+#define USBTS_PRED_NOMINAL_NS	125000
+/* MFINDEX is 14 bits wide. */
+#define USBTS_PRED_MFINDEX_BITS	14
+#define USBTS_PRED_MFINDEX_MASK	((1u << USBTS_PRED_MFINDEX_BITS) - 1)
+/* Edge history: constant memory, O(1) amortised work per edge. */
+#define USBTS_PRED_EDGES	256
+/*
+ * Widest edge bracket the model keeps.  Wider brackets (reads preempted for
+ * a long time) carry almost no information and would only take a slot.
+ */
+#define USBTS_PRED_EDGE_MAX_NS	150000
+
+/**
+ * struct usbts_model - a published snapshot of the frame/time mapping
+ * @gen: generation, counting from 1; 0 before the first read
+ * @valid: non-zero once a microframe edge has been bracketed
+ * @xc: reference extended microframe (the newest bracketed edge)
+ * @tc: estimated start time of @xc, CLOCK_MONOTONIC ns
+ * @period: estimated microframe period, ns << %USBTS_PRED_SHIFT
+ * @below_c: how far the feasible start times of @xc reach below @tc, ns
+ * @above_c: how far they reach above @tc, ns
+ * @below_slope: how far the feasible periods reach below @period,
+ *	ns << %USBTS_PRED_SHIFT
+ * @above_slope: how far they reach above @period
+ *
+ * The estimate (@tc, @period) comes from a least-squares fit of the bracket
+ * midpoints; the four reaches describe the set of lines that pass through
+ * every bracket, so the accuracy is a hard bound however the fit fares.
+ *
+ * A snapshot is plain data: readers copy it (under a seqcount in the
+ * module) and query it with usbts_model_time_of() and
+ * usbts_model_count_at(), which never touch the predictor itself.
+ */
+struct usbts_model {
+	u32 gen;
+	u32 valid;
+	s64 xc;
+	s64 tc;
+	u64 period;
+	u64 below_c;
+	u64 above_c;
+	u64 below_slope;
+	u64 above_slope;
+};
+
+/**
+ * struct usbts_pred_edge - one bracketed microframe edge
+ * @x: extended microframe whose start was bracketed
+ * @lo: the start was after this time (ns)
+ * @hi: the start was at or before this time (ns)
+ */
+struct usbts_pred_edge {
+	s64 x;
+	s64 lo;
+	s64 hi;
+};
+
+/**
+ * struct usbts_pred - predictor state; owned by one writer at a time
+ * @model: the current model, published after every update
+ * @have_read: a read has been seen in this generation
+ * @last_pre: previous read, CLOCK_MONOTONIC before the register read
+ * @last_post: previous read, CLOCK_MONOTONIC after the register read
+ * @last_x: extended microframe of the previous read
+ * @first: index of the oldest edge in @edges (ring buffer)
+ * @count: number of edges in @edges
+ * @fx: reference microframe of the residual frame
+ * @ft: reference time of the residual frame
+ * @fp: period of the residual frame, ns << %USBTS_PRED_SHIFT
+ * @bmin: lowest feasible residual slope, ns << %USBTS_PRED_SHIFT per uframe
+ * @bmax: highest feasible residual slope
+ * @resets: number of generation changes (statistics)
+ * @prunes: number of history prunes forced by drift (statistics)
+ * @edges: bracketed edges, oldest first from @first
+ *
+ * Edges are stored as absolute times; fitting works on residuals against
+ * the frame (@fx, @ft, @fp) so that all fixed-point values stay small.
+ */
+struct usbts_pred {
+	struct usbts_model model;
+	bool have_read;
+	s64 last_pre;
+	s64 last_post;
+	s64 last_x;
+	u32 first;
+	u32 count;
+	s64 fx;
+	s64 ft;
+	u64 fp;
+	s64 bmin;
+	s64 bmax;
+	u64 resets;
+	u64 prunes;
+	struct usbts_pred_edge edges[USBTS_PRED_EDGES];
+};
+
+/* usbts_pred_add_read() result bits */
+#define USBTS_PRED_NEW_GEN	0x1	/* this read started a new generation */
+#define USBTS_PRED_NEW_EDGE	0x2	/* this read bracketed an edge */
+#define USBTS_PRED_PRUNED	0x4	/* drift forced older edges out */
+
+void usbts_pred_init(struct usbts_pred *p);
+int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
+			u32 mfindex);
+bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
+			 u64 *accuracy_ns);
+bool usbts_model_count_at(const struct usbts_model *m, s64 t_ns, s64 *x);
+
+#endif /* _USBTS_PREDICTOR_H */

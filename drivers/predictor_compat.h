@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * predictor_compat.h - the few kernel types and helpers predictor.c uses,
+ * for building it unchanged in userspace.  Deliberately tiny, and not the
+ * kernel's tools/include: its math64.h differs from the kernel's.
+ *
+ * Each helper has the kernel's exact semantics (include/linux/math64.h).
+ */
+#ifndef _USBTS_PREDICTOR_COMPAT_H
+#define _USBTS_PREDICTOR_COMPAT_H
+
+#ifdef __KERNEL__
+#error "predictor_compat.h is for userspace builds only"
+#endif
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef int64_t s64;
+typedef uint64_t u64;
+typedef int32_t s32;
+typedef uint32_t u32;
+typedef uint16_t u16;
+typedef uint8_t u8;
+
+#define S64_MAX INT64_MAX
+#define S64_MIN INT64_MIN
+#define U64_MAX UINT64_MAX
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline u64 mul_u64_u64_shr(u64 a, u64 b, unsigned int shift)
+{
+	return (u64)(((unsigned __int128)a * b) >> shift);
+}
+
+static inline u64 mul_u64_u64_div_u64(u64 a, u64 b, u64 c)
+{
+	return (u64)(((unsigned __int128)a * b) / c);
+}
+
+static inline s64 div64_s64(s64 dividend, s64 divisor)
+{
+	return dividend / divisor;
+}
+
+static inline u64 div64_u64(u64 dividend, u64 divisor)
+{
+	return dividend / divisor;
+}
+
+#endif /* _USBTS_PREDICTOR_COMPAT_H */
