@@ -208,12 +208,12 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 	if (!sdd) {
 		/* one usable bracket: its midpoint, slope undetermined */
 		*b = p->bmin + (s64)(((u64)p->bmax - (u64)p->bmin) / 2);
-		*v = my + smul2(-(md << shift), *b);
+		*v = my + smul2(-md * ((s64)1 << shift), *b);
 		return;
 	}
 	q = (s64)mul_u64_u64_div_u64(uabs(sdy), ONE, sdd) >> shift;
 	*b = sdy < 0 ? -q : q;
-	*v = my + smul2(-(md << shift), *b);
+	*v = my + smul2(-md * ((s64)1 << shift), *b);
 }
 
 /*
@@ -457,8 +457,16 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 					      USBTS_PRED_NOMINAL_NS);
 		x = unwrap(guess, mfindex);
 		if (!nominal_fits(p, pre_ns, post_ns, x)) {
-			new_generation(p, pre_ns, post_ns, mfindex);
-			return USBTS_PRED_NEW_GEN;
+			if (mfindex != (p->last_x & USBTS_PRED_MFINDEX_MASK)) {
+				new_generation(p, pre_ns, post_ns, mfindex);
+				return USBTS_PRED_NEW_GEN;
+			}
+			/*
+			 * Still frozen, and no edge since this generation began:
+			 * re-anchor on this read rather than start yet another
+			 * generation for every read of a stopped counter.
+			 */
+			x = p->last_x;
 		}
 	}
 

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chardev.c - /dev/usb-timesync: file operations and ioctls
+ *
+ * Copyright (C) 2026 The usb-timesync developers
+ *
+ * Each open file has its own table of handles (an xarray, ids 1..
+ * USB_TIMESYNC_MAX_HANDLES), so a handle is meaningless on any other file.
+ * GET looks its handle up under RCU and copies the controller's published
+ * model through a seqcount: it takes no lock, never sleeps and never
+ * touches the hardware.  STOP waits for an RCU grace period before it
+ * drops the handle's references, so a concurrent GET never sees freed
+ * memory.
+ */
+#include <linux/fs.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/usb.h>
+#include <linux/xarray.h>
+#include <linux/usb/timesync.h>
+
+#include "chardev.h"
+#include "xhci.h"
+
+/**
+ * struct usbts_handle - one START
+ * @ctrl: the tracked controller (one user and one reference)
+ * @udev: the device named at START, or the root hub (referenced)
+ * @devnum: as given at START; 0 tracks the bus, so @udev's removal does
+ *	not matter
+ */
+struct usbts_handle {
+	struct usbts_ctrl *ctrl;
+	struct usb_device *udev;
+	u32 devnum;
+};
+
+/**
+ * struct usbts_file - one open file
+ * @dev: the module instance
+ * @handles: handle id -> struct usbts_handle
+ */
+struct usbts_file {
+	struct usbts_dev *dev;
+	struct xarray handles;
+};
+
+static void handle_free(struct usbts_handle *h)
+{
+	usbts_untrack(h->ctrl);
+	usb_put_dev(h->udev);
+	kfree(h);
+}
+
+/* Is the handle still usable?  Does not sleep. */
+static int handle_state(struct usbts_handle *h)
+{
+	if (h->devnum && h->udev->state == USB_STATE_NOTATTACHED)
+		return -ENODEV;
+	return 0;
+}
+
+static int usbts_open(struct inode *inode, struct file *file)
+{
+	struct miscdevice *misc = file->private_data;
+	struct usbts_file *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->dev = container_of(misc, struct usbts_dev, misc);
+	xa_init_flags(&f->handles, XA_FLAGS_ALLOC1);
+	file->private_data = f;
+	return nonseekable_open(inode, file);
+}
+
+/* Closing a file stops all of its handles. */
+static int usbts_release(struct inode *inode, struct file *file)
+{
+	struct usbts_file *f = file->private_data;
+	struct usbts_handle *h;
+	unsigned long id;
+
+	/* no ioctl can be running on a file being released */
+	xa_for_each(&f->handles, id, h)
+		handle_free(h);
+	xa_destroy(&f->handles);
+	kfree(f);
+	return 0;
+}
+
+static int usbts_start(struct usbts_file *f, void __user *argp)
+{
+	struct usb_timesync_start arg;
+	struct usbts_handle *h;
+	const void *key;
+	void *ctx;
+	u32 id;
+	int err;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE ||
+	    arg.handle || arg.reserved[0] || arg.reserved[1])
+		return -EINVAL;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	/* reserve an id first: a full table fails before any tracking */
+	err = xa_alloc(&f->handles, &id, NULL,
+		       XA_LIMIT(1, USB_TIMESYNC_MAX_HANDLES), GFP_KERNEL);
+	if (err) {
+		kfree(h);
+		return err == -EBUSY ? -ENOSPC : err;
+	}
+
+	err = usbts_xhci_lookup(arg.busnum, arg.devnum, &h->udev, &key, &ctx);
+	if (err)
+		goto release_id;
+	h->devnum = arg.devnum;
+	h->ctrl = usbts_track(&f->dev->reg, key, &usbts_xhci_ops, ctx);
+	if (IS_ERR(h->ctrl)) {
+		err = PTR_ERR(h->ctrl);
+		goto put_dev;
+	}
+	if (!(arg.flags & USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE)) {
+		err = usbts_wait_precise(h->ctrl, USBTS_START_TIMEOUT_MS);
+		if (err)
+			goto untrack;
+	}
+
+	arg.handle = id;
+	if (copy_to_user(argp, &arg, sizeof(arg))) {
+		err = -EFAULT;
+		goto untrack;
+	}
+	xa_store(&f->handles, id, h, GFP_KERNEL);
+	return 0;
+
+untrack:
+	usbts_untrack(h->ctrl);
+put_dev:
+	usb_put_dev(h->udev);
+release_id:
+	xa_erase(&f->handles, id);
+	kfree(h);
+	return err;
+}
+
+static int usbts_stop(struct usbts_file *f, void __user *argp)
+{
+	struct usb_timesync_stop arg;
+	struct usbts_handle *h;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (arg.reserved)
+		return -EINVAL;
+	/* a reserved id (START still running) reads as NULL: not found */
+	if (!arg.handle || !xa_load(&f->handles, arg.handle))
+		return -ENOENT;
+	h = xa_erase(&f->handles, arg.handle);
+	if (!h)
+		return -ENOENT;
+	/* let every GET that found h finish with it */
+	synchronize_rcu();
+	handle_free(h);
+	return 0;
+}
+
+static s64 to_clock(s64 mono_ns, u32 clock)
+{
+	static const enum tk_offsets offs[] = {
+		[USB_TIMESYNC_CLOCK_BOOTTIME] = TK_OFFS_BOOT,
+		[USB_TIMESYNC_CLOCK_REALTIME] = TK_OFFS_REAL,
+		[USB_TIMESYNC_CLOCK_TAI] = TK_OFFS_TAI,
+	};
+
+	if (clock == USB_TIMESYNC_CLOCK_MONOTONIC)
+		return mono_ns;
+	return ktime_to_ns(ktime_mono_to_any(ns_to_ktime(mono_ns), offs[clock]));
+}
+
+/* The extended microframe of 32-bit frame @frame nearest to @now_x. */
+static s64 widen_frame(s64 now_x, u32 frame, u32 microframe)
+{
+	s64 now_frame = now_x >> 3;
+	s32 d = (s32)(frame - (u32)now_frame);
+
+	return (now_frame + d) * 8 + microframe;
+}
+
+static int usbts_get(struct usbts_file *f, void __user *argp)
+{
+	struct usb_timesync_frame_time arg;
+	struct usbts_snapshot snap;
+	struct usbts_handle *h;
+	s64 now, x, t = 0;
+	u64 acc = 0;
+	int err;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~USB_TIMESYNC_FRAME_INPUT_VALID ||
+	    arg.clock > USB_TIMESYNC_CLOCK_TAI ||
+	    arg.input_microframe > 7 ||
+	    (!(arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID) &&
+	     (arg.input_frame || arg.input_microframe)) ||
+	    arg.current_hw_frame || arg.current_hw_microframe ||
+	    arg.current_usb_frame || arg.time_at_input_ns ||
+	    arg.current_time_ns || arg.time_frequency_hz || arg.accuracy_ns ||
+	    arg.generation || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+		return -EINVAL;
+
+	rcu_read_lock();
+	h = arg.handle ? xa_load(&f->handles, arg.handle) : NULL;
+	if (!h)
+		err = -ENOENT;
+	else
+		err = handle_state(h) ?: usbts_snapshot(h->ctrl, &snap);
+	rcu_read_unlock();
+	if (err)
+		return err;
+
+	now = ktime_get_ns();
+	usbts_model_count_at(&snap.m, now, &x);
+	arg.current_hw_frame = (x & USBTS_PRED_MFINDEX_MASK) >> 3;
+	arg.current_hw_microframe = x & 7;
+	arg.current_usb_frame = (u32)(x >> 3);
+	arg.current_time_ns = to_clock(now, arg.clock);
+	arg.time_frequency_hz = NSEC_PER_SEC;
+	arg.generation = snap.generation;
+
+	if (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID) {
+		x = widen_frame(x, arg.input_frame, arg.input_microframe);
+		if (usbts_model_time_of(&snap.m, x, &t, &acc))
+			arg.time_at_input_ns = to_clock(t, arg.clock);
+		else
+			acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
+	} else if (!usbts_model_time_of(&snap.m, x, &t, &acc)) {
+		acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
+	}
+	arg.accuracy_ns = (snap.flags & USBTS_SNAP_PRECISE) ?
+			  acc : USB_TIMESYNC_ACCURACY_UNKNOWN;
+
+	if (copy_to_user(argp, &arg, sizeof(arg)))
+		return -EFAULT;
+	return 0;
+}
+
+static int usbts_do_sample(struct usbts_file *f, void __user *argp)
+{
+	struct usb_timesync_samples *arg;
+	struct usbts_handle *h;
+	struct usbts_ctrl *ctrl = NULL;
+	s64 pre[USB_TIMESYNC_MAX_SAMPLES], post[USB_TIMESYNC_MAX_SAMPLES];
+	u32 v[USB_TIMESYNC_MAX_SAMPLES];
+	unsigned int i, n;
+	int err;
+
+	arg = kmalloc(sizeof(*arg), GFP_KERNEL);
+	if (!arg)
+		return -ENOMEM;
+	if (copy_from_user(arg, argp, offsetof(typeof(*arg), samples))) {
+		err = -EFAULT;
+		goto out;
+	}
+	n = arg->n_samples;
+	if (n < 1 || n > USB_TIMESYNC_MAX_SAMPLES || arg->reserved) {
+		err = -EINVAL;
+		goto out;
+	}
+
+	rcu_read_lock();
+	h = arg->handle ? xa_load(&f->handles, arg->handle) : NULL;
+	if (!h) {
+		err = -ENOENT;
+	} else {
+		err = handle_state(h);
+		if (!err) {
+			/* h holds a reference until a grace period after STOP */
+			ctrl = h->ctrl;
+			kref_get(&ctrl->kref);
+		}
+	}
+	rcu_read_unlock();
+	if (err)
+		goto out;
+
+	err = usbts_sample(ctrl, pre, post, v, n);
+	usbts_ctrl_put(ctrl);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++) {
+		arg->samples[i].pre_ns = pre[i];
+		arg->samples[i].post_ns = post[i];
+		arg->samples[i].mfindex = v[i];
+		arg->samples[i].reserved = 0;
+	}
+	if (copy_to_user(argp, arg, struct_size(arg, samples, 0) +
+			 n * sizeof(arg->samples[0])))
+		err = -EFAULT;
+out:
+	kfree(arg);
+	return err;
+}
+
+static long usbts_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct usbts_file *f = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case USB_TIMESYNC_IOC_START_TRACKING:
+		return usbts_start(f, argp);
+	case USB_TIMESYNC_IOC_STOP_TRACKING:
+		return usbts_stop(f, argp);
+	case USB_TIMESYNC_IOC_GET_FRAME_NUMBER_AND_TIME:
+		return usbts_get(f, argp);
+	case USB_TIMESYNC_IOC_SAMPLE:
+		return usbts_do_sample(f, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+const struct file_operations usbts_fops = {
+	.owner = THIS_MODULE,
+	.open = usbts_open,
+	.release = usbts_release,
+	.unlocked_ioctl = usbts_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};

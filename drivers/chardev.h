@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * chardev.h - /dev/usb-timesync
+ *
+ * Copyright (C) 2026 The usb-timesync developers
+ */
+#ifndef _USBTS_CHARDEV_H
+#define _USBTS_CHARDEV_H
+
+#include <linux/miscdevice.h>
+#include <linux/notifier.h>
+
+#include "core.h"
+
+/**
+ * struct usbts_dev - the one instance of the module
+ * @misc: /dev/usb-timesync
+ * @reg: tracked controllers
+ * @nb: USB bus notifier: a removed bus kills its controller's tracking
+ */
+struct usbts_dev {
+	struct miscdevice misc;
+	struct usbts_registry reg;
+	struct notifier_block nb;
+};
+
+extern const struct file_operations usbts_fops;
+
+#endif /* _USBTS_CHARDEV_H */

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * core.h - per-controller tracking: sampler, predictor, published model
+ *
+ * Copyright (C) 2026 The usb-timesync developers
+ */
+#ifndef _USBTS_CORE_H
+#define _USBTS_CORE_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/seqlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "predictor.h"
+
+/**
+ * struct usbts_counter_ops - how the core reaches one frame counter
+ * @read: read the raw 14-bit MFINDEX.  Called with interrupts disabled,
+ *	between two clock reads.  Returns 0, -EAGAIN while the controller is
+ *	not running or suspended, or -ENODEV once it is gone.
+ * @state: the same answer as @read would give, without touching the
+ *	hardware; must not sleep (GET calls it).
+ * @hold: keep the counter running while tracked (runtime PM); may sleep.
+ * @release: undo @hold.
+ * @free: drop whatever @ctx holds; called once, when the controller's
+ *	tracking object is freed.
+ */
+struct usbts_counter_ops {
+	int (*read)(void *ctx, u32 *mfindex);
+	int (*state)(void *ctx);
+	int (*hold)(void *ctx);
+	void (*release)(void *ctx);
+	void (*free)(void *ctx);
+};
+
+/**
+ * struct usbts_registry - the controllers being tracked
+ * @lock: protects @ctrls and every controller's @users and @node
+ * @ctrls: tracked controllers
+ * @next_generation: source of generation numbers, unique per registry
+ */
+struct usbts_registry {
+	struct mutex lock;
+	struct list_head ctrls;
+	atomic64_t next_generation;
+};
+
+/* struct usbts_snapshot.flags */
+#define USBTS_SNAP_PRECISE	0x1	/* a frame boundary has been seen */
+#define USBTS_SNAP_STOPPED	0x2	/* the counter could not be read */
+
+/**
+ * struct usbts_snapshot - what GET answers from
+ * @m: the model; before the first boundary a coarse one (nominal rate,
+ *	anchored on the latest read) that still numbers frames correctly
+ * @generation: uAPI generation number
+ * @flags: USBTS_SNAP_*
+ */
+struct usbts_snapshot {
+	struct usbts_model m;
+	u64 generation;
+	u32 flags;
+};
+
+/**
+ * struct usbts_ctrl - one tracked controller
+ * @kref: memory lifetime; held by the registry list and every handle
+ * @node: in @reg->ctrls while tracked and present
+ * @reg: the registry
+ * @key: identifies the controller (the primary usb_hcd)
+ * @ops: counter access
+ * @ctx: argument of @ops
+ * @users: START handles; under @reg->lock
+ * @dead: the controller is gone; set once, under @lock
+ * @sampling: the sampler may run and re-arm itself; under @lock
+ * @lock: serialises the sampler, SAMPLE and teardown; protects @pred
+ * @seq: publication of @pub; written under @lock
+ * @pub: the snapshot GET reads, lock-free, through @seq
+ * @pred: the predictor
+ * @work: the sampler
+ * @wq: START waits here for the first boundary
+ * @pred_gen: predictor generation behind @pub.generation
+ * @bursts: sampler bursts in this generation
+ * @interval_ms: current sampler period
+ * @wakeups: sampler runs, for the power benchmark
+ */
+struct usbts_ctrl {
+	struct kref kref;
+	struct list_head node;
+	struct usbts_registry *reg;
+	const void *key;
+	const struct usbts_counter_ops *ops;
+	void *ctx;
+	unsigned int users;
+	bool dead;
+	bool sampling;
+	struct mutex lock;
+	seqcount_mutex_t seq;
+	struct usbts_snapshot pub;
+	struct usbts_pred *pred;
+	struct delayed_work work;
+	wait_queue_head_t wq;
+	u32 pred_gen;
+	unsigned int bursts;
+	unsigned int interval_ms;
+	u64 wakeups;
+};
+
+/* How long START waits for the first frame boundary. */
+#define USBTS_START_TIMEOUT_MS	500
+
+void usbts_registry_init(struct usbts_registry *reg);
+void usbts_registry_destroy(struct usbts_registry *reg);
+
+struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
+			       const struct usbts_counter_ops *ops, void *ctx);
+void usbts_untrack(struct usbts_ctrl *ctrl);
+void usbts_kill(struct usbts_registry *reg, const void *key);
+void usbts_ctrl_put(struct usbts_ctrl *ctrl);
+
+int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms);
+int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap);
+int usbts_sample(struct usbts_ctrl *ctrl, s64 *pre, s64 *post, u32 *mfindex,
+		 unsigned int n);
+bool usbts_sampler_pending(struct usbts_ctrl *ctrl);
+
+#endif /* _USBTS_CORE_H */

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xhci.c - finding USB buses and reading xHCI MFINDEX
+ *
+ * Copyright (C) 2026 The usb-timesync developers
+ *
+ * Only public headers are used: the MFINDEX register is found from the
+ * capability registers through the controller's own mapping (hcd->regs),
+ * at the runtime base, RTSOFF (capability offset 0x18) bytes in.  A USB 3
+ * "shared" hcd has no mapping of its own (regs == NULL), so everything
+ * goes through the primary hcd, which also keys the tracking object: both
+ * buses of one xHCI share one counter.
+ */
+#include <linux/io.h>
+#include <linux/pm_runtime.h>
+#include <linux/slab.h>
+#include <linux/usb.h>
+#include <linux/usb/hcd.h>
+
+#include "core.h"
+#include "xhci.h"
+
+#define XHCI_RTSOFF		0x18
+#define XHCI_RTSOFF_MASK	(~0x1fu)
+#define XHCI_MFINDEX_MASK	0x3fff
+
+/* "xhci-hcd" is the hc_driver description of xhci-pci and xhci-plat */
+#define XHCI_DRIVER_NAME	"xhci-hcd"
+
+/**
+ * struct usbts_xhci - what the core's counter ops need of one controller
+ * @hcd: the primary hcd (referenced)
+ * @mfindex: the MFINDEX register
+ * @rh: root hubs kept awake while tracked (referenced)
+ * @held: runtime PM references taken by hold()
+ */
+struct usbts_xhci {
+	struct usb_hcd *hcd;
+	void __iomem *mfindex;
+	struct usb_device *rh[2];
+	bool held;
+};
+
+static int xhci_state(void *ctx)
+{
+	struct usbts_xhci *x = ctx;
+	struct usb_hcd *hcd = x->hcd;
+
+	if (HCD_DEAD(hcd))
+		return -ENODEV;
+	if (!HCD_HW_ACCESSIBLE(hcd) || !HC_IS_RUNNING(hcd->state))
+		return -EAGAIN;
+	return 0;
+}
+
+static int xhci_read(void *ctx, u32 *mfindex)
+{
+	struct usbts_xhci *x = ctx;
+	int err = xhci_state(ctx);
+	u32 v;
+
+	if (err)
+		return err;
+	v = readl(x->mfindex);
+	if (v == ~0u)	/* the device fell off the bus */
+		return -ENODEV;
+	*mfindex = v & XHCI_MFINDEX_MASK;
+	return 0;
+}
+
+/*
+ * MFINDEX counts only while the controller runs: keep the controller and
+ * its root hubs from runtime-suspending while tracked.
+ */
+static int xhci_hold(void *ctx)
+{
+	struct usbts_xhci *x = ctx;
+	int i, err;
+
+	err = pm_runtime_resume_and_get(x->hcd->self.controller);
+	if (err)
+		return -EAGAIN;
+	for (i = 0; i < ARRAY_SIZE(x->rh); i++) {
+		if (!x->rh[i])
+			continue;
+		err = pm_runtime_resume_and_get(&x->rh[i]->dev);
+		if (err) {
+			while (--i >= 0)
+				if (x->rh[i])
+					pm_runtime_put(&x->rh[i]->dev);
+			pm_runtime_put(x->hcd->self.controller);
+			return -EAGAIN;
+		}
+	}
+	x->held = true;
+	return 0;
+}
+
+static void xhci_release(void *ctx)
+{
+	struct usbts_xhci *x = ctx;
+	int i;
+
+	if (!x->held)
+		return;
+	for (i = 0; i < ARRAY_SIZE(x->rh); i++)
+		if (x->rh[i])
+			pm_runtime_put(&x->rh[i]->dev);
+	pm_runtime_put(x->hcd->self.controller);
+	x->held = false;
+}
+
+static void xhci_free(void *ctx)
+{
+	struct usbts_xhci *x = ctx;
+	int i;
+
+	xhci_release(ctx);
+	for (i = 0; i < ARRAY_SIZE(x->rh); i++)
+		usb_put_dev(x->rh[i]);
+	usb_put_hcd(x->hcd);
+	kfree(x);
+}
+
+const struct usbts_counter_ops usbts_xhci_ops = {
+	.read = xhci_read,
+	.state = xhci_state,
+	.hold = xhci_hold,
+	.release = xhci_release,
+	.free = xhci_free,
+};
+
+static struct usb_hcd *primary_hcd(struct usb_hcd *hcd)
+{
+	return hcd->primary_hcd ? hcd->primary_hcd : hcd;
+}
+
+/**
+ * usbts_xhci_bus_key() - the tracking key of a bus
+ * @bus: struct usb_bus, as USB notifiers pass it
+ *
+ * Return: the key usbts_xhci_lookup() gives for any device on @bus.
+ */
+const void *usbts_xhci_bus_key(void *bus)
+{
+	return primary_hcd(bus_to_hcd(bus));
+}
+
+struct find_args {
+	u32 busnum;
+	u32 devnum;
+	struct usb_device *found;
+};
+
+static int find_dev(struct usb_device *udev, void *data)
+{
+	struct find_args *a = data;
+
+	if (udev->bus->busnum != a->busnum)
+		return 0;
+	if (a->devnum ? udev->devnum != a->devnum : !!udev->parent)
+		return 0;
+	a->found = usb_get_dev(udev);
+	return 1;
+}
+
+/**
+ * usbts_xhci_lookup() - find a bus or device and its xHCI counter
+ * @busnum: bus number
+ * @devnum: device address, 0 for the bus itself
+ * @udev: the device found (referenced; the root hub for devnum 0)
+ * @key: tracking key (the primary hcd)
+ * @ctx: new counter context for usbts_xhci_ops, owned by the caller
+ *
+ * Return: 0, -ENODEV (no such bus or device), -EOPNOTSUPP (not driven by
+ * xhci-hcd), -EAGAIN (controller not running) or -ENOMEM.
+ */
+int usbts_xhci_lookup(u32 busnum, u32 devnum, struct usb_device **udev,
+		      const void **key, void **ctx)
+{
+	struct find_args a = { .busnum = busnum, .devnum = devnum };
+	struct usb_hcd *hcd;
+	struct usbts_xhci *x;
+	void __iomem *regs;
+	int err;
+
+	usb_for_each_dev(&a, find_dev);
+	if (!a.found)
+		return -ENODEV;
+
+	hcd = primary_hcd(bus_to_hcd(a.found->bus));
+	if (!hcd->driver->description ||
+	    strcmp(hcd->driver->description, XHCI_DRIVER_NAME) || !hcd->regs) {
+		err = -EOPNOTSUPP;
+		goto put_dev;
+	}
+	err = xhci_state(&(struct usbts_xhci){ .hcd = hcd });
+	if (err)
+		goto put_dev;
+
+	x = kzalloc(sizeof(*x), GFP_KERNEL);
+	if (!x) {
+		err = -ENOMEM;
+		goto put_dev;
+	}
+	x->hcd = usb_get_hcd(hcd);
+	regs = hcd->regs;
+	x->mfindex = regs + (readl(regs + XHCI_RTSOFF) & XHCI_RTSOFF_MASK);
+	x->rh[0] = usb_get_dev(hcd->self.root_hub);
+	if (hcd->shared_hcd)
+		x->rh[1] = usb_get_dev(hcd->shared_hcd->self.root_hub);
+
+	*udev = a.found;
+	*key = hcd;
+	*ctx = x;
+	return 0;
+
+put_dev:
+	usb_put_dev(a.found);
+	return err;
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * USB time sync: map USB (micro)frame numbers onto system time.
+ *
+ * The character device /dev/usb-timesync tracks the frame counter (xHCI
+ * MFINDEX) of USB host controllers and answers, without touching the
+ * hardware, "which frame and microframe is this bus in, and when did (or
+ * will) frame N start?" with an honest accuracy.  It mirrors the Windows
+ * IOCTL_USB_START_TRACKING_FOR_TIME_SYNC, IOCTL_USB_GET_FRAME_NUMBER_AND_QPC_
+ * FOR_TIME_SYNC and IOCTL_USB_STOP_TRACKING_FOR_TIME_SYNC requests.
+ *
+ * Every structure has one layout on 32- and 64-bit ABIs: fields are fixed
+ * width and naturally aligned, padding is explicit, and every reserved
+ * field must be zero on input (the call fails with EINVAL otherwise), so
+ * later versions can give them meaning.
+ *
+ * Documentation/userspace-api/usb-timesync.rst describes every call.
+ */
+#ifndef _UAPI_LINUX_USB_TIMESYNC_H
+#define _UAPI_LINUX_USB_TIMESYNC_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Number of the ioctl group, see ioctl-number.rst. */
+#define USB_TIMESYNC_IOC_MAGIC	0xC7
+
+/* USB_TIMESYNC_IOC_START_TRACKING flags */
+/* Return at once; GET reports USB_TIMESYNC_ACCURACY_UNKNOWN until a frame
+ * boundary has been observed.  Without it START waits for one. */
+#define USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE	(1U << 0)
+
+/* Open handles one file may hold; START fails with ENOSPC beyond. */
+#define USB_TIMESYNC_MAX_HANDLES	64
+
+/**
+ * struct usb_timesync_start - start tracking a bus
+ * @busnum: in: bus number, as in /sys/bus/usb/devices/usbN and libusb
+ * @devnum: in: device address on that bus, or 0 for the bus itself; a
+ *	handle on a device fails with ENODEV once that device is gone
+ * @flags: in: USB_TIMESYNC_FLAG_*
+ * @handle: out: non-zero handle, valid on the file that made it
+ * @reserved: in: must be zero
+ */
+struct usb_timesync_start {
+	__u32 busnum;
+	__u32 devnum;
+	__u32 flags;
+	__u32 handle;
+	__u64 reserved[2];
+};
+
+/**
+ * struct usb_timesync_stop - stop tracking
+ * @handle: in: a handle from START on this file
+ * @reserved: in: must be zero
+ */
+struct usb_timesync_stop {
+	__u32 handle;
+	__u32 reserved;
+};
+
+/* struct usb_timesync_frame_time.flags */
+/* input_frame and input_microframe are set (frame 0 is a real frame) */
+#define USB_TIMESYNC_FRAME_INPUT_VALID	(1U << 0)
+
+/* struct usb_timesync_frame_time.clock: the clock of every *_ns time */
+#define USB_TIMESYNC_CLOCK_MONOTONIC	0
+#define USB_TIMESYNC_CLOCK_BOOTTIME	1
+#define USB_TIMESYNC_CLOCK_REALTIME	2
+#define USB_TIMESYNC_CLOCK_TAI		3
+
+/* accuracy_ns before the first frame boundary has been observed */
+#define USB_TIMESYNC_ACCURACY_UNKNOWN	(~(__u64)0)
+
+/**
+ * struct usb_timesync_frame_time - current frame and time, and the time of
+ *	any frame
+ * @handle: in: a handle from START on this file
+ * @flags: in: USB_TIMESYNC_FRAME_*
+ * @input_frame: in: 32-bit frame number, as in @current_usb_frame; only
+ *	with USB_TIMESYNC_FRAME_INPUT_VALID.  The nearest such frame to the
+ *	current one is meant (32-bit frames wrap after 49.7 days).
+ * @input_microframe: in: 0..7, only with USB_TIMESYNC_FRAME_INPUT_VALID
+ * @clock: in: USB_TIMESYNC_CLOCK_*
+ * @current_hw_frame: out: the 11-bit frame number, MFINDEX[13:3]
+ * @current_hw_microframe: out: the microframe, MFINDEX[2:0]
+ * @current_usb_frame: out: the frame extended to 32 bits; see below
+ * @time_at_input_ns: out: start of the input microframe, in @clock; 0 when
+ *	no input was given
+ * @current_time_ns: out: the time the current_* fields describe, in @clock
+ * @time_frequency_hz: out: always 1000000000 (times are in ns), as
+ *	QueryPerformanceFrequency
+ * @accuracy_ns: out: the true start of the input microframe (or of the
+ *	current one) lies within this many ns of the time given, in at least
+ *	99% of answers; USB_TIMESYNC_ACCURACY_UNKNOWN before the first frame
+ *	boundary
+ * @generation: out: changes whenever the frame/time mapping broke
+ *	(tracking started, controller reset or resumed, counter stopped or
+ *	jumped).  Frame numbers compare only within one generation.
+ * @reserved: in: must be zero; out: zero
+ *
+ * The extended count of microframes starts, in each generation, at the raw
+ * MFINDEX of the first read, and @current_usb_frame is that count >> 3.
+ * The current_* fields are one consistent snapshot taken at
+ * @current_time_ns.
+ */
+struct usb_timesync_frame_time {
+	__u32 handle;
+	__u32 flags;
+	__u32 input_frame;
+	__u32 input_microframe;
+	__u32 clock;
+	__u32 current_hw_frame;
+	__u32 current_hw_microframe;
+	__u32 current_usb_frame;
+	__s64 time_at_input_ns;
+	__s64 current_time_ns;
+	__u64 time_frequency_hz;
+	__u64 accuracy_ns;
+	__u64 generation;
+	__u64 reserved[3];
+};
+
+/* Largest n_samples of USB_TIMESYNC_IOC_SAMPLE */
+#define USB_TIMESYNC_MAX_SAMPLES	64
+
+/**
+ * struct usb_timesync_sample - one raw MFINDEX read
+ * @pre_ns: CLOCK_MONOTONIC read immediately before the register
+ * @post_ns: CLOCK_MONOTONIC read immediately after it
+ * @mfindex: the raw 14-bit register value
+ * @reserved: zero
+ */
+struct usb_timesync_sample {
+	__s64 pre_ns;
+	__s64 post_ns;
+	__u32 mfindex;
+	__u32 reserved;
+};
+
+/**
+ * struct usb_timesync_samples - raw reads, back to back
+ * @handle: in: a handle from START on this file
+ * @n_samples: in: 1..USB_TIMESYNC_MAX_SAMPLES
+ * @reserved: in: must be zero
+ * @samples: out: @n_samples reads in time order; the rest is untouched
+ */
+struct usb_timesync_samples {
+	__u32 handle;
+	__u32 n_samples;
+	__u64 reserved;
+	struct usb_timesync_sample samples[USB_TIMESYNC_MAX_SAMPLES];
+};
+
+#define USB_TIMESYNC_IOC_START_TRACKING \
+	_IOWR(USB_TIMESYNC_IOC_MAGIC, 0x00, struct usb_timesync_start)
+#define USB_TIMESYNC_IOC_STOP_TRACKING \
+	_IOW(USB_TIMESYNC_IOC_MAGIC, 0x01, struct usb_timesync_stop)
+#define USB_TIMESYNC_IOC_GET_FRAME_NUMBER_AND_TIME \
+	_IOWR(USB_TIMESYNC_IOC_MAGIC, 0x02, struct usb_timesync_frame_time)
+#define USB_TIMESYNC_IOC_SAMPLE \
+	_IOWR(USB_TIMESYNC_IOC_MAGIC, 0x03, struct usb_timesync_samples)
+
+#endif /* _UAPI_LINUX_USB_TIMESYNC_H */

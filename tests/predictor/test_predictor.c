@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_predictor - the predictor vectors (shared with KUnit) in userspace,
+ * built with ASan and UBSan by make check.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "predictor.h"
+#include "vectors.h"
+
+static int check(const struct tv_case *c, const struct tv_result *r)
+{
+	int bad = 0;
+
+#define FAIL(fmt, ...) do { printf("  FAIL: " fmt "\n", ##__VA_ARGS__); bad = 1; } while (0)
+	if (c->gens && r->gens != c->gens)
+		FAIL("%u generations, expected %u", r->gens, c->gens);
+	if (c->new_gen_expected && r->gens < 2)
+		FAIL("%u generations, expected a new one", r->gens);
+	if (c->check_unwrap && r->unwrap_errors)
+		FAIL("%u reads unwrapped wrongly", r->unwrap_errors);
+	if (c->max_err_ns && r->max_err_ns > c->max_err_ns)
+		FAIL("error %" PRIu64 " ns after warm-up, limit %u", r->max_err_ns, c->max_err_ns);
+	if (!r->answered || (u64)r->within * 1000 < (u64)c->min_within_pm * r->answered)
+		FAIL("%u of %u answers within accuracy, need %u per mille", r->within,
+		     r->answered, c->min_within_pm);
+	if (c->past_2_32 && r->last_x <= ((s64)1 << 32))
+		FAIL("extended count %" PRId64 " did not pass 2^32", r->last_x);
+#undef FAIL
+	return bad;
+}
+
+int main(void)
+{
+	static struct tv_state st;
+	unsigned int i, failed = 0, passed = 0;
+
+	for (i = 0; i < ARRAY_SIZE(tv_cases); i++) {
+		const struct tv_case *c = &tv_cases[i];
+
+		tv_run(&st, c);
+		c = &st.c;
+		printf("%s: %u reads, %u gens, max err %" PRIu64 " ns, %u/%u within\n",
+		       c->name, st.res.reads, st.res.gens, st.res.max_err_ns,
+		       st.res.within, st.res.answered);
+		if (check(c, &st.res)) {
+			printf("not ok %u - %s\n", i + 1, c->name);
+			failed++;
+		} else {
+			printf("ok %u - %s\n", i + 1, c->name);
+			passed++;
+		}
+	}
+	printf("predictor: %u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vectors.h - predictor test vectors shared by the KUnit suite and the
+ * userspace test: an integer-only trace generator with known truth, a
+ * table of named cases, and a runner that reports what it measured.
+ *
+ * Include after predictor.h.  Everything here is static: each test file
+ * gets its own copy.
+ *
+ * Truth: the counter is a list of segments.  In segment s the k-th edge
+ * (k counted from the segment's first) starts at t_start + k * period, and
+ * the counter reads (raw_start + k) mod 2^14.  A frequency step starts a
+ * segment that continues the count; a reset restarts it at 0; a stop
+ * freezes it and a segment resumes counting afterwards.
+ */
+#ifndef USBTS_TEST_VECTORS_H
+#define USBTS_TEST_VECTORS_H
+
+#define TV_NS_PER_S	1000000000LL
+#define TV_MAX_SEGS	4
+
+struct tv_case {
+	const char *name;
+	s64 t0;			/* first edge */
+	u32 raw0;		/* counter at the first edge */
+	s32 ppb;		/* frequency offset */
+	s32 step_ppb;		/* added at step_at, 0: none */
+	s64 step_at;		/* ns after t0 */
+	s64 reset_at;		/* ns after t0, 0: none */
+	s64 stop_at;		/* ns after t0, 0: none */
+	s64 stop_ns;
+	u32 lat_ns;		/* read latency base */
+	u32 jitter_ns;		/* plus up to this */
+	u32 outlier_every;	/* every Nth read is preempted 100 us, 0: none */
+	s64 burst_every;	/* ns between bursts after the first second */
+	u32 singles;		/* single reads between two bursts */
+	s64 duration;
+	/* expectations */
+	u32 gens;		/* generations at the end, 0: one */
+	bool new_gen_expected;	/* at least one generation change */
+	u32 max_err_ns;		/* |error| after warm-up, 0: not checked */
+	s64 warmup_ns;		/* after each generation's first read */
+	u32 min_within_pm;	/* answers within accuracy, per mille */
+	bool check_unwrap;	/* every read must unwrap to the truth */
+	bool past_2_32;		/* the extended count must pass 2^32 */
+};
+
+struct tv_seg {
+	s64 t_start;
+	s64 k_start;		/* count of the segment's first edge */
+	u64 period;		/* ns << USBTS_PRED_SHIFT */
+	u32 raw_start;		/* counter value of edge k_start */
+	int truth_gen;		/* counter resets seen so far */
+	s64 t_end;		/* frozen from here (stop), or S64_MAX */
+};
+
+struct tv_trace {
+	const struct tv_case *c;
+	struct tv_seg seg[TV_MAX_SEGS];
+	int nseg;
+	u64 rng;
+	s64 now;
+	u32 reads;
+};
+
+struct tv_result {
+	u32 reads;
+	u32 gens;
+	u32 unwrap_errors;
+	u32 queries;
+	u32 answered;
+	u32 within;
+	u64 max_err_ns;		/* after warm-up */
+	s64 last_x;
+};
+
+static u64 tv_rand(struct tv_trace *tr)
+{
+	tr->rng ^= tr->rng << 13;
+	tr->rng ^= tr->rng >> 7;
+	tr->rng ^= tr->rng << 17;
+	return tr->rng;
+}
+
+static u64 tv_period(s32 ppb)
+{
+	u64 nominal = (u64)USBTS_PRED_NOMINAL_NS << USBTS_PRED_SHIFT;
+	u64 delta = mul_u64_u64_div_u64((u64)(ppb < 0 ? -ppb : ppb),
+					nominal, 1000000000ull);
+
+	return ppb < 0 ? nominal - delta : nominal + delta;
+}
+
+static s64 tv_edge(const struct tv_seg *s, s64 k)
+{
+	return s->t_start +
+	       (s64)mul_u64_u64_shr((u64)(k - s->k_start), s->period,
+				    USBTS_PRED_SHIFT);
+}
+
+/* the segment in force at t, and the count there */
+static const struct tv_seg *tv_count_at(const struct tv_trace *tr, s64 t,
+					s64 *k)
+{
+	const struct tv_seg *s = &tr->seg[0];
+	int i;
+
+	for (i = 1; i < tr->nseg; i++)
+		if (t >= tr->seg[i].t_start)
+			s = &tr->seg[i];
+	if (t > s->t_end)
+		t = s->t_end;
+	*k = s->k_start + (s64)mul_u64_u64_div_u64((u64)(t - s->t_start),
+						   (u64)1 << USBTS_PRED_SHIFT,
+						   s->period);
+	while (*k > s->k_start && tv_edge(s, *k) > t)
+		(*k)--;
+	while (tv_edge(s, *k + 1) <= t)
+		(*k)++;
+	return s;
+}
+
+static void tv_defaults(struct tv_case *c)
+{
+	if (!c->t0)
+		c->t0 = 5 * TV_NS_PER_S;
+	if (!c->lat_ns && !c->jitter_ns) {
+		c->lat_ns = 300;
+		c->jitter_ns = 600;
+	}
+	if (!c->burst_every)
+		c->burst_every = TV_NS_PER_S / 10;
+	if (!c->duration)
+		c->duration = 6 * TV_NS_PER_S;
+	if (!c->warmup_ns)
+		c->warmup_ns = 2 * TV_NS_PER_S;
+	if (!c->gens && !c->new_gen_expected)
+		c->gens = 1;
+}
+
+static void tv_init(struct tv_trace *tr, const struct tv_case *c)
+{
+	struct tv_seg *s;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->c = c;
+	tr->rng = 0x9e3779b97f4a7c15ull ^ (u64)c->ppb;
+	s = &tr->seg[tr->nseg++];
+	s->t_start = c->t0;
+	s->period = tv_period(c->ppb);
+	s->raw_start = c->raw0;
+	s->t_end = S64_MAX;
+	if (c->step_ppb) {
+		struct tv_seg *n;
+		s64 k;
+
+		tv_count_at(tr, c->t0 + c->step_at, &k);
+		n = &tr->seg[tr->nseg++];
+		*n = *s;
+		n->k_start = k + 1;
+		n->raw_start = s->raw_start + (u32)(k + 1 - s->k_start);
+		n->t_start = tv_edge(s, k + 1);
+		n->period = tv_period(c->ppb + c->step_ppb);
+	}
+	if (c->reset_at) {
+		struct tv_seg *n = &tr->seg[tr->nseg++];
+
+		*n = tr->seg[tr->nseg - 2];
+		n->t_start = c->t0 + c->reset_at;
+		n->k_start = 0;
+		n->raw_start = 0;
+		n->truth_gen++;
+	}
+	if (c->stop_at) {
+		struct tv_seg *n;
+		s64 k;
+
+		tv_count_at(tr, c->t0 + c->stop_at, &k);
+		tr->seg[tr->nseg - 1].t_end = c->t0 + c->stop_at;
+		n = &tr->seg[tr->nseg++];
+		*n = tr->seg[tr->nseg - 2];
+		n->t_end = S64_MAX;
+		n->t_start = c->t0 + c->stop_at + c->stop_ns;
+		n->k_start = k + 1;
+		n->raw_start = tr->seg[tr->nseg - 2].raw_start +
+			       (u32)(k + 1 - tr->seg[tr->nseg - 2].k_start);
+	}
+	tr->now = c->t0 + 1000;
+}
+
+/* one sandwiched read starting now */
+static void tv_read(struct tv_trace *tr, s64 *pre, s64 *post, u32 *raw,
+		    const struct tv_seg **seg, s64 *k)
+{
+	const struct tv_case *c = tr->c;
+	s64 lat = c->lat_ns + (s64)(tv_rand(tr) % (c->jitter_ns + 1));
+	s64 before = (s64)(tv_rand(tr) % (u64)(lat + 1)), after = lat - before;
+
+	tr->reads++;
+	if (c->outlier_every && tr->reads % c->outlier_every == 0) {
+		if (tv_rand(tr) & 1)
+			before += 100000;
+		else
+			after += 100000;
+	}
+	*pre = tr->now;
+	*seg = tv_count_at(tr, tr->now + before, k);
+	*raw = ((*seg)->raw_start + (u32)(*k - (*seg)->k_start)) &
+	       USBTS_PRED_MFINDEX_MASK;
+	*post = tr->now + before + after;
+	tr->now = *post + 20;
+}
+
+struct tv_state {
+	struct tv_case c;
+	struct usbts_pred p;
+	struct tv_trace tr;
+	struct tv_result res;
+	const struct tv_seg *gen_seg;
+	s64 gen_off;
+	s64 gen_t;
+};
+
+static void tv_feed(struct tv_state *st, s64 pre, s64 post, u32 raw,
+		    const struct tv_seg *seg, s64 k)
+{
+	int ret = usbts_pred_add_read(&st->p, pre, post, raw);
+
+	st->res.reads++;
+	if (ret > 0 && (ret & USBTS_PRED_NEW_GEN)) {
+		st->gen_seg = seg;
+		st->gen_off = (s64)raw - k;
+		st->gen_t = pre;
+		st->res.gens++;
+	} else if (seg == st->gen_seg && st->p.last_x != k + st->gen_off) {
+		st->res.unwrap_errors++;
+	}
+	st->res.last_x = st->p.last_x;
+}
+
+/* ask for microframe k + dk as if at time t */
+static void tv_query(struct tv_state *st, s64 t, s64 dk)
+{
+	const struct tv_seg *seg;
+	s64 k, pt;
+	u64 acc, err;
+	s64 truth;
+
+	seg = tv_count_at(&st->tr, t, &k);
+	if (seg != st->gen_seg || t >= seg->t_end)
+		return;
+	k += dk;
+	if (k < seg->k_start)
+		return;
+	truth = tv_edge(seg, k);
+	st->res.queries++;
+	if (!usbts_model_time_of(&st->p.model, k + st->gen_off, &pt, &acc))
+		return;
+	st->res.answered++;
+	err = pt > truth ? (u64)(pt - truth) : (u64)(truth - pt);
+	if (err <= acc)
+		st->res.within++;
+	if (dk == 0 && t - st->gen_t >= st->tr.c->warmup_ns &&
+	    err > st->res.max_err_ns)
+		st->res.max_err_ns = err;
+}
+
+/*
+ * Run one case.  Bursts read back to back until a value change and two more
+ * reads; they come every 10 ms in the first second, then every burst_every,
+ * with @singles evenly spaced single reads in between.
+ */
+static void tv_run(struct tv_state *st, const struct tv_case *tc)
+{
+	const struct tv_case *c = &st->c;
+	s64 end, next_burst;
+
+	memset(st, 0, sizeof(*st));
+	st->c = *tc;
+	tv_defaults(&st->c);
+	end = c->t0 + c->duration;
+	usbts_pred_init(&st->p);
+	tv_init(&st->tr, c);
+	next_burst = st->tr.now;
+	while (next_burst < end) {
+		s64 pre, post, k, gap;
+		const struct tv_seg *seg;
+		u32 raw, first = 0;
+		int n, after = -1;
+		u32 i;
+
+		st->tr.now = next_burst;
+		for (n = 0; n < 2000 && after != 0; n++) {
+			tv_read(&st->tr, &pre, &post, &raw, &seg, &k);
+			tv_feed(st, pre, post, raw, seg, k);
+			if (n == 0)
+				first = raw;
+			else if (after < 0 && raw != first)
+				after = 2;
+			else if (after > 0)
+				after--;
+		}
+		tv_query(st, post + 1000, 0);
+		tv_query(st, post + 1000, -800);
+		tv_query(st, post + 1000, 8000);
+		gap = next_burst - c->t0 < TV_NS_PER_S ? 10000000 : c->burst_every;
+		for (i = 1; i <= c->singles && gap == c->burst_every; i++) {
+			st->tr.now = next_burst + gap * i / (c->singles + 1);
+			tv_read(&st->tr, &pre, &post, &raw, &seg, &k);
+			tv_feed(st, pre, post, raw, seg, k);
+			tv_query(st, post + 1000, 0);
+		}
+		next_burst += gap;
+	}
+}
+
+#define MS 1000000LL
+#define S TV_NS_PER_S
+
+/*
+ * Zero fields take defaults (tv_defaults()): first edge at 5 s, reads of
+ * 300-900 ns, bursts every 100 ms for 6 s, 2 s of warm-up, one generation.
+ */
+static const struct tv_case tv_cases[] = {
+	{ .name = "wrap: first read just before 16383", .raw0 = 16379,
+	  .ppb = 1000, .max_err_ns = 300, .min_within_pm = 990,
+	  .check_unwrap = true },
+	{ .name = "wrap: first read at 16383", .raw0 = 16383,
+	  .max_err_ns = 300, .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "wrap: first read at 0", .raw0 = 0,
+	  .max_err_ns = 300, .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "wrap: first read at 8191/8192", .raw0 = 8191,
+	  .max_err_ns = 300, .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "wrap: every wrap for 60 s", .raw0 = 12345, .ppb = -20000,
+	  .duration = 60 * S, .max_err_ns = 300, .min_within_pm = 990,
+	  .check_unwrap = true },
+	{ .name = "bursts every 100 ms", .raw0 = 77, .ppb = 37000,
+	  .max_err_ns = 300, .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "sparse: singles between 5 s bursts", .raw0 = 999,
+	  .ppb = -120000, .burst_every = 5 * S, .singles = 4,
+	  .duration = 60 * S, .max_err_ns = 3000, .min_within_pm = 990,
+	  .check_unwrap = true },
+	{ .name = "outliers: 1 read in 20 preempted 100 us", .raw0 = 5,
+	  .ppb = 3000, .outlier_every = 20, .max_err_ns = 400,
+	  .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "qemu-like 25 us reads", .raw0 = 4242, .lat_ns = 25000,
+	  .jitter_ns = 5000, .duration = 20 * S, .warmup_ns = 5 * S,
+	  .max_err_ns = 5000, .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "+500 ppm", .raw0 = 100, .ppb = 500000,
+	  .max_err_ns = 300, .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "-500 ppm", .raw0 = 100, .ppb = -500000,
+	  .max_err_ns = 300, .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "step of +3 ppm", .raw0 = 1, .ppb = 10000, .step_ppb = 3000,
+	  .step_at = 4 * S, .duration = 10 * S, .max_err_ns = 2000,
+	  .min_within_pm = 950, .check_unwrap = true },
+	{ .name = "long gaps: bursts 30 s apart", .raw0 = 3000, .ppb = 250000,
+	  .burst_every = 30 * S, .duration = 300 * S, .max_err_ns = 2000,
+	  .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "reset: counter restarts at 0", .raw0 = 9000,
+	  .reset_at = 3 * S + 17 * MS, .gens = 2, .max_err_ns = 300,
+	  .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "stop: frozen 1 s (a generation at stop, one at restart)",
+	  .raw0 = 6000,
+	  .stop_at = 2 * S + 3 * MS, .stop_ns = S, .duration = 8 * S,
+	  .gens = 3, .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "ktime near S64_MAX/2", .t0 = S64_MAX / 2, .raw0 = 16000,
+	  .max_err_ns = 300, .min_within_pm = 990, .check_unwrap = true },
+	{ .name = "extended count past 2^32 microframes", .raw0 = 2,
+	  .ppb = 1000, .burst_every = 600 * S, .duration = 560000 * S,
+	  .min_within_pm = 990, .check_unwrap = true, .past_2_32 = true },
+	{ .name = "honesty: 10 minutes, outliers", .raw0 = 321,
+	  .ppb = -333000, .outlier_every = 97, .duration = 600 * S,
+	  .max_err_ns = 400, .min_within_pm = 990, .check_unwrap = true },
+};
+
+#undef MS
+#undef S
+
+#endif /* USBTS_TEST_VECTORS_H */
