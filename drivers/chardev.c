@@ -103,7 +103,7 @@ static int usbts_start(struct usbts_file *f, void __user *argp)
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags & ~USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE ||
-	    arg.handle || arg.reserved[0] || arg.reserved[1])
+	    arg.reserved[0] || arg.reserved[1])
 		return -EINVAL;
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
@@ -209,10 +209,7 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	    arg.input_microframe > 7 ||
 	    (!(arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID) &&
 	     (arg.input_frame || arg.input_microframe)) ||
-	    arg.current_hw_frame || arg.current_hw_microframe ||
-	    arg.current_usb_frame || arg.time_at_input_ns ||
-	    arg.current_time_ns || arg.time_frequency_hz || arg.accuracy_ns ||
-	    arg.generation || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 
 	rcu_read_lock();
@@ -234,6 +231,7 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	arg.time_frequency_hz = NSEC_PER_SEC;
 	arg.generation = snap.generation;
 
+	arg.time_at_input_ns = 0;
 	if (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID) {
 		x = widen_frame(x, arg.input_frame, arg.input_microframe);
 		if (usbts_model_time_of(&snap.m, x, &t, &acc))
@@ -256,14 +254,16 @@ static int usbts_do_sample(struct usbts_file *f, void __user *argp)
 	struct usb_timesync_samples *arg;
 	struct usbts_handle *h;
 	struct usbts_ctrl *ctrl = NULL;
-	s64 pre[USB_TIMESYNC_MAX_SAMPLES], post[USB_TIMESYNC_MAX_SAMPLES];
-	u32 v[USB_TIMESYNC_MAX_SAMPLES];
+	struct usbts_read *r;
 	unsigned int i, n;
 	int err;
 
 	arg = kmalloc(sizeof(*arg), GFP_KERNEL);
-	if (!arg)
-		return -ENOMEM;
+	r = kmalloc_array(USB_TIMESYNC_MAX_SAMPLES, sizeof(*r), GFP_KERNEL);
+	if (!arg || !r) {
+		err = -ENOMEM;
+		goto out;
+	}
 	if (copy_from_user(arg, argp, offsetof(typeof(*arg), samples))) {
 		err = -EFAULT;
 		goto out;
@@ -290,20 +290,22 @@ static int usbts_do_sample(struct usbts_file *f, void __user *argp)
 	if (err)
 		goto out;
 
-	err = usbts_sample(ctrl, pre, post, v, n);
+	err = usbts_sample(ctrl, r, n);
 	usbts_ctrl_put(ctrl);
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
-		arg->samples[i].pre_ns = pre[i];
-		arg->samples[i].post_ns = post[i];
-		arg->samples[i].mfindex = v[i];
+		arg->samples[i].pre_ns = r[i].pre;
+		arg->samples[i].post_ns = r[i].post;
+		arg->samples[i].mfindex = r[i].mfindex;
 		arg->samples[i].reserved = 0;
 	}
-	if (copy_to_user(argp, arg, struct_size(arg, samples, 0) +
+	/* the samples beyond n stay as the caller left them */
+	if (copy_to_user(argp, arg, offsetof(typeof(*arg), samples) +
 			 n * sizeof(arg->samples[0])))
 		err = -EFAULT;
 out:
+	kfree(r);
 	kfree(arg);
 	return err;
 }

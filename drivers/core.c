@@ -396,17 +396,14 @@ int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
 /**
  * usbts_sample() - raw reads on demand, back to back
  * @ctrl: controller
- * @pre: CLOCK_MONOTONIC before each read
- * @post: CLOCK_MONOTONIC after each read
- * @mfindex: raw values
+ * @r: the reads
  * @n: number of reads
  *
  * The reads also feed the predictor.
  *
  * Return: 0, -ENODEV or -EAGAIN.
  */
-int usbts_sample(struct usbts_ctrl *ctrl, s64 *pre, s64 *post, u32 *mfindex,
-		 unsigned int n)
+int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 {
 	unsigned int i;
 	int err = 0;
@@ -417,12 +414,12 @@ int usbts_sample(struct usbts_ctrl *ctrl, s64 *pre, s64 *post, u32 *mfindex,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		err = read_one(ctrl, &pre[i], &post[i], &mfindex[i]);
+		err = read_one(ctrl, &r[i].pre, &r[i].post, &r[i].mfindex);
 		if (err)
 			break;
 	}
 	for (i = 0; !err && i < n; i++)
-		usbts_pred_add_read(ctrl->pred, pre[i], post[i], mfindex[i]);
+		usbts_pred_add_read(ctrl->pred, r[i].pre, r[i].post, r[i].mfindex);
 	publish(ctrl, err);
 out:
 	mutex_unlock(&ctrl->lock);

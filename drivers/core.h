@@ -111,6 +111,18 @@ struct usbts_ctrl {
 	u64 wakeups;
 };
 
+/**
+ * struct usbts_read - one sandwiched raw read
+ * @pre: CLOCK_MONOTONIC ns before the register read
+ * @post: CLOCK_MONOTONIC ns after it
+ * @mfindex: the raw 14-bit value
+ */
+struct usbts_read {
+	s64 pre;
+	s64 post;
+	u32 mfindex;
+};
+
 /* How long START waits for the first frame boundary. */
 #define USBTS_START_TIMEOUT_MS	500
 
@@ -125,8 +137,7 @@ void usbts_ctrl_put(struct usbts_ctrl *ctrl);
 
 int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms);
 int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap);
-int usbts_sample(struct usbts_ctrl *ctrl, s64 *pre, s64 *post, u32 *mfindex,
-		 unsigned int n);
+int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n);
 bool usbts_sampler_pending(struct usbts_ctrl *ctrl);
 
 #endif /* _USBTS_CORE_H */

@@ -12,7 +12,8 @@
  * Every structure has one layout on 32- and 64-bit ABIs: fields are fixed
  * width and naturally aligned, padding is explicit, and every reserved
  * field must be zero on input (the call fails with EINVAL otherwise), so
- * later versions can give them meaning.
+ * later versions can give them meaning.  Output fields are ignored on input
+ * and always written on success.
  *
  * Documentation/userspace-api/usb-timesync.rst describes every call.
  */
