@@ -45,7 +45,7 @@ struct usbts_counter_ops {
  * @next_generation: source of generation numbers, unique per registry
  */
 struct usbts_registry {
-	struct mutex lock;
+	struct mutex lock;		/* see the kernel-doc above */
 	struct list_head ctrls;
 	atomic64_t next_generation;
 };
@@ -99,7 +99,7 @@ struct usbts_ctrl {
 	unsigned int users;
 	bool dead;
 	bool sampling;
-	struct mutex lock;
+	struct mutex lock;		/* see the kernel-doc above */
 	seqcount_mutex_t seq;
 	struct usbts_snapshot pub;
 	struct usbts_pred *pred;

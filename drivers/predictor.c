@@ -50,13 +50,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
-#include <linux/minmax.h>
 #include <linux/string.h>
-#else
-#include <errno.h>
-#define min(a, b) ((a) < (b) ? (a) : (b))
-#define max(a, b) ((a) > (b) ? (a) : (b))
-#define clamp(v, lo, hi) min(max(v, lo), hi)
 #endif
 
 #include "predictor.h"
@@ -79,6 +73,11 @@
 /* Queries further than this from the newest edge are refused. */
 #define QUERY_LIMIT		((s64)1 << 45)
 
+static inline s64 s64_min(s64 a, s64 b) { return a < b ? a : b; }
+static inline s64 s64_max(s64 a, s64 b) { return a > b ? a : b; }
+static inline u64 u64_min(u64 a, u64 b) { return a < b ? a : b; }
+static inline u64 u64_max(u64 a, u64 b) { return a > b ? a : b; }
+
 struct edge_res {
 	s64 lo;
 	s64 hi;
@@ -93,6 +92,14 @@ static s64 smul(s64 a, u64 b)
 		return (s64)mul_u64_u64_shr((u64)a, b, USBTS_PRED_SHIFT);
 	r = mul_u64_u64_shr(-(u64)a, b, USBTS_PRED_SHIFT);
 	return -(s64)r;
+}
+
+/* a * b >> USBTS_PRED_SHIFT for a signed a, rounded up */
+static s64 smul_ceil(s64 a, u64 b)
+{
+	u64 frac = ((u64)a * b) & (ONE - 1);	/* low bits survive wrapping */
+
+	return smul(a, b) + (a >= 0 && frac ? 1 : 0);
 }
 
 /* a * b >> USBTS_PRED_SHIFT for signed a and b */
@@ -115,7 +122,7 @@ static u64 uabs(s64 v)
  */
 static s64 slope_div(s64 num, s64 den, bool up)
 {
-	u64 mag = min(uabs(num), (u64)1 << 38);
+	u64 mag = u64_min(uabs(num), (u64)1 << 38);
 	u64 q = mul_u64_u64_div_u64(mag, ONE, (u64)den);
 
 	if (num >= 0)
@@ -152,8 +159,8 @@ static void pair_update(struct usbts_pred *p, const struct usbts_pred_edge *a,
 	struct edge_res ra = residual(p, a), rb = residual(p, b);
 	s64 dx = b->x - a->x;
 
-	p->bmax = min(p->bmax, slope_div(rb.hi - ra.lo, dx, true));
-	p->bmin = max(p->bmin, slope_div(rb.lo - ra.hi, dx, false));
+	p->bmax = s64_min(p->bmax, slope_div(rb.hi - ra.lo, dx, true));
+	p->bmin = s64_max(p->bmin, slope_div(rb.lo - ra.hi, dx, false));
 }
 
 /*
@@ -174,7 +181,7 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
 
-		minw = min(minw, (u64)(e->hi - e->lo));
+		minw = u64_min(minw, (u64)(e->hi - e->lo));
 	}
 	limit = 2 * minw + 2000;
 	span = (u64)(n->x - edge_at(p, 0)->x);
@@ -237,16 +244,16 @@ static bool fit(struct usbts_pred *p)
 		struct edge_res r = residual(p, e);
 		s64 d = n->x - e->x;
 
-		vmax = min(vmax, r.hi + smul2(d, p->bmax) + 1);
-		vmin = max(vmin, r.lo + smul2(d, p->bmin) - 1);
+		vmax = s64_min(vmax, r.hi + smul2(d, p->bmax) + 1);
+		vmin = s64_max(vmin, r.lo + smul2(d, p->bmin) - 1);
 	}
 	if (vmin > vmax)
 		return false;
 
 	/* the estimate, kept inside the feasible set */
 	least_squares(p, &v, &b);
-	v = clamp(v, vmin, vmax);
-	b = clamp(b, p->bmin, p->bmax);
+	v = s64_min(s64_max(v, vmin), vmax);
+	b = s64_min(s64_max(b, p->bmin), p->bmax);
 
 	p->model.valid = 1;
 	p->model.xc = n->x;
@@ -283,7 +290,7 @@ static bool refit(struct usbts_pred *p)
 /* Drop the oldest @n edges. */
 static void drop_oldest(struct usbts_pred *p, u32 n)
 {
-	n = min(n, p->count);
+	n = (u32)u64_min(n, p->count);
 	p->first = (p->first + n) % USBTS_PRED_EDGES;
 	p->count -= n;
 }
@@ -295,7 +302,7 @@ static void drop_oldest(struct usbts_pred *p, u32 n)
 static void prune(struct usbts_pred *p)
 {
 	do {
-		drop_oldest(p, max(p->count / 2, 1u));
+		drop_oldest(p, (u32)u64_max(p->count / 2, 1));
 		p->model.valid = 0;
 		p->prunes++;
 	} while (!refit(p) && p->count > 1);
@@ -344,6 +351,7 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
 	p->last_pre = pre;
 	p->last_post = post;
 	p->last_x = raw;
+	p->stalled = false;
 	p->first = 0;
 	p->count = 0;
 	p->fx = raw;
@@ -378,7 +386,7 @@ static u64 model_miss(const struct usbts_model *m, s64 pre, s64 post, s64 x)
 	if (t0 - (s64)a0 > post)
 		miss = (u64)(t0 - (s64)a0 - post);
 	if (t1 + (s64)a1 < pre)
-		miss = max(miss, (u64)(pre - t1 - (s64)a1));
+		miss = u64_max(miss, (u64)(pre - t1 - (s64)a1));
 	return miss;
 }
 
@@ -467,6 +475,15 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 			 * generation for every read of a stopped counter.
 			 */
 			x = p->last_x;
+			p->stalled = true;
+		} else if (p->stalled && x != p->last_x) {
+			/*
+			 * A stopped counter moves again.  Even when it resumed
+			 * right after the last re-anchored read, the frames it
+			 * stood still for map onto no time: a new mapping.
+			 */
+			new_generation(p, pre_ns, post_ns, mfindex);
+			return USBTS_PRED_NEW_GEN;
 		}
 	}
 
@@ -484,7 +501,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
  * usbts_model_time_of() - when did or will a microframe start?
  * @m: model snapshot
  * @x: extended microframe, in the numbering of @m's generation
- * @t_ns: predicted start time, CLOCK_MONOTONIC ns
+ * @t_ns: predicted start time, CLOCK_MONOTONIC ns, rounded up to a whole ns
  * @accuracy_ns: the true start lies within this many ns of *@t_ns
  *
  * Return: false when the model cannot predict yet (no edge bracketed) or @x
@@ -499,18 +516,19 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 
 	if (!m->valid || ad > QUERY_LIMIT)
 		return false;
-	*t_ns = m->tc + smul(d, m->period);
+	/* the first whole ns at or after the start: count_at() agrees */
+	*t_ns = m->tc + smul_ceil(d, m->period);
 	if (d >= 0) {
 		/* exact: the truth lies in [tc - below, tc + above] at x */
 		lo = m->below_c + mul_u64_u64_shr(ad, m->below_slope, USBTS_PRED_SHIFT);
 		hi = m->above_c + mul_u64_u64_shr(ad, m->above_slope, USBTS_PRED_SHIFT);
 	} else {
 		/* inside or before the window: the bounding box, conservative */
-		lo = max(m->below_c, m->above_c);
-		hi = mul_u64_u64_shr(ad, max(m->below_slope, m->above_slope),
+		lo = u64_max(m->below_c, m->above_c);
+		hi = mul_u64_u64_shr(ad, u64_max(m->below_slope, m->above_slope),
 				     USBTS_PRED_SHIFT);
 	}
-	*accuracy_ns = (d >= 0 ? max(lo, hi) : lo + hi) + 1 +
+	*accuracy_ns = (d >= 0 ? u64_max(lo, hi) : lo + hi) + 1 +
 		       mul_u64_u64_shr(ad, WANDER, USBTS_PRED_SHIFT);
 	return true;
 }

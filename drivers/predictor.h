@@ -81,6 +81,7 @@ struct usbts_pred_edge {
  * @last_pre: previous read, CLOCK_MONOTONIC before the register read
  * @last_post: previous read, CLOCK_MONOTONIC after the register read
  * @last_x: extended microframe of the previous read
+ * @stalled: the counter was seen standing still in this generation
  * @first: index of the oldest edge in @edges (ring buffer)
  * @count: number of edges in @edges
  * @fx: reference microframe of the residual frame
@@ -101,6 +102,7 @@ struct usbts_pred {
 	s64 last_pre;
 	s64 last_post;
 	s64 last_x;
+	bool stalled;
 	u32 first;
 	u32 count;
 	s64 fx;

@@ -13,6 +13,7 @@
 #error "predictor_compat.h is for userspace builds only"
 #endif
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -21,8 +22,6 @@ typedef int64_t s64;
 typedef uint64_t u64;
 typedef int32_t s32;
 typedef uint32_t u32;
-typedef uint16_t u16;
-typedef uint8_t u8;
 
 #define S64_MAX INT64_MAX
 #define S64_MIN INT64_MIN
@@ -32,12 +31,12 @@ typedef uint8_t u8;
 
 static inline u64 mul_u64_u64_shr(u64 a, u64 b, unsigned int shift)
 {
-	return (u64)(((unsigned __int128)a * b) >> shift);
+	return (u64)(((__uint128_t)a * b) >> shift);
 }
 
 static inline u64 mul_u64_u64_div_u64(u64 a, u64 b, u64 c)
 {
-	return (u64)(((unsigned __int128)a * b) / c);
+	return (u64)(((__uint128_t)a * b) / c);
 }
 
 static inline s64 div64_s64(s64 dividend, s64 divisor)

@@ -22,7 +22,8 @@ static int check(const struct tv_case *c, const struct tv_result *r)
 	if (c->check_unwrap && r->unwrap_errors)
 		FAIL("%u reads unwrapped wrongly", r->unwrap_errors);
 	if (c->max_err_ns && r->max_err_ns > c->max_err_ns)
-		FAIL("error %" PRIu64 " ns after warm-up, limit %u", r->max_err_ns, c->max_err_ns);
+		FAIL("error %" PRIu64 " ns after warm-up, limit %u", r->max_err_ns,
+		     c->max_err_ns);
 	if (!r->answered || (u64)r->within * 1000 < (u64)c->min_within_pm * r->answered)
 		FAIL("%u of %u answers within accuracy, need %u per mille", r->within,
 		     r->answered, c->min_within_pm);

@@ -363,6 +363,14 @@ static const struct tv_case tv_cases[] = {
 	  .raw0 = 6000,
 	  .stop_at = 2 * S + 3 * MS, .stop_ns = S, .duration = 8 * S,
 	  .gens = 3, .min_within_pm = 990, .check_unwrap = true },
+	/*
+	 * Bursts start at t0 + 1 us + k * 100 ms after the first second: the
+	 * counter resumes 1 us into the burst at 2.5 s, after its first read
+	 * saw the frozen value and before the second sees it move.
+	 */
+	{ .name = "stop: restart just after a frozen read", .raw0 = 6000,
+	  .stop_at = 2 * S + 3 * MS, .stop_ns = 497002000, .duration = 8 * S,
+	  .gens = 3, .min_within_pm = 990, .check_unwrap = true },
 	{ .name = "ktime near S64_MAX/2", .t0 = S64_MAX / 2, .raw0 = 16000,
 	  .max_err_ns = 300, .min_within_pm = 990, .check_unwrap = true },
 	{ .name = "extended count past 2^32 microframes", .raw0 = 2,

@@ -27,7 +27,7 @@ static double gauss(struct sim *s)
 {
 	double u = sim_uniform(s), v = sim_uniform(s);
 
-	return sqrt(-2.0 * log(u + 1e-300)) * cos(2 * M_PI * v);
+	return sqrt(-2.0 * log(u + 1e-300)) * cos(2 * 3.14159265358979323846 * v);
 }
 
 int sim_init(struct sim *s, const struct sim_params *p)

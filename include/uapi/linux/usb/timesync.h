@@ -26,9 +26,11 @@
 /* Number of the ioctl group, see ioctl-number.rst. */
 #define USB_TIMESYNC_IOC_MAGIC	0xC7
 
-/* USB_TIMESYNC_IOC_START_TRACKING flags */
-/* Return at once; GET reports USB_TIMESYNC_ACCURACY_UNKNOWN until a frame
- * boundary has been observed.  Without it START waits for one. */
+/*
+ * USB_TIMESYNC_IOC_START_TRACKING flags.  STARTUP_DELAY_TOLERABLE: return at
+ * once; GET reports USB_TIMESYNC_ACCURACY_UNKNOWN until a frame boundary has
+ * been observed.  Without it START waits for one.
+ */
 #define USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE	(1U << 0)
 
 /* Open handles one file may hold; START fails with ENOSPC beyond. */

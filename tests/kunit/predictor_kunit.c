@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the predictor, over the vectors shared with the userspace test.
+ */
+#include <kunit/test.h>
+#include <linux/limits.h>
+#include <linux/math64.h>
+#include <linux/string.h>
+
+#include "predictor.h"
+#include "vectors.h"
+
+static void case_to_desc(const struct tv_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(tv, tv_cases, case_to_desc);
+
+static void usbts_pred_vector(struct kunit *test)
+{
+	const struct tv_case *tc = test->param_value;
+	struct tv_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	const struct tv_case *c;
+	const struct tv_result *r;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	tv_run(st, tc);
+	c = &st->c;
+	r = &st->res;
+	kunit_info(test, "%u reads, %u gens, max err %llu ns, %u/%u within",
+		   r->reads, r->gens, r->max_err_ns, r->within, r->answered);
+	if (c->gens)
+		KUNIT_EXPECT_EQ(test, r->gens, c->gens);
+	if (c->new_gen_expected)
+		KUNIT_EXPECT_GE(test, r->gens, 2u);
+	if (c->check_unwrap)
+		KUNIT_EXPECT_EQ(test, r->unwrap_errors, 0u);
+	if (c->max_err_ns)
+		KUNIT_EXPECT_LE(test, r->max_err_ns, (u64)c->max_err_ns);
+	KUNIT_EXPECT_GT(test, r->answered, 0u);
+	KUNIT_EXPECT_GE(test, (u64)r->within * 1000,
+			(u64)c->min_within_pm * r->answered);
+	if (c->past_2_32)
+		KUNIT_EXPECT_GT(test, r->last_x, (s64)1 << 32);
+}
+
+/* One bracket: the prediction is its middle, the accuracy half its width. */
+static void usbts_pred_first_edge(struct kunit *test)
+{
+	struct usbts_pred *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	s64 t, x;
+	u64 acc;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	usbts_pred_init(p);
+	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&p->model, 100, &t, &acc));
+	KUNIT_EXPECT_EQ(test, usbts_pred_add_read(p, 1000, 1300, 100),
+			USBTS_PRED_NEW_GEN);
+	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&p->model, 100, &t, &acc));
+	usbts_pred_add_read(p, 2000, 2300, 100);
+	KUNIT_EXPECT_EQ(test, usbts_pred_add_read(p, 126000, 126400, 101),
+			USBTS_PRED_NEW_EDGE);
+	KUNIT_ASSERT_TRUE(test, usbts_model_time_of(&p->model, 101, &t, &acc));
+	/* the edge lies in (2000, 126400]: middle 64200, half width 62200 */
+	KUNIT_EXPECT_EQ(test, t, 64200);
+	KUNIT_EXPECT_GE(test, acc, 62200ull);
+	KUNIT_EXPECT_LE(test, acc, 62210ull);
+	KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&p->model, 64200, &x));
+	KUNIT_EXPECT_EQ(test, x, 101);
+	KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&p->model, 64199, &x));
+	KUNIT_EXPECT_EQ(test, x, 100);
+}
+
+static void usbts_pred_rejects_bad_reads(struct kunit *test)
+{
+	struct usbts_pred *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	usbts_pred_init(p);
+	KUNIT_EXPECT_EQ(test, usbts_pred_add_read(p, 10, 9, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, usbts_pred_add_read(p, 10, 20, 16384), -EINVAL);
+	KUNIT_EXPECT_EQ(test, usbts_pred_add_read(p, 10, 20, 5), USBTS_PRED_NEW_GEN);
+	KUNIT_EXPECT_EQ(test, usbts_pred_add_read(p, 9, 20, 5), -EINVAL);
+}
+
+/* time_of() and count_at() agree, far from the reference too */
+static void usbts_pred_round_trip(struct kunit *test)
+{
+	struct usbts_model m = {
+		.gen = 1, .valid = 1, .xc = (s64)1 << 33, .tc = S64_MAX / 2,
+		.period = (125000ull << USBTS_PRED_SHIFT) + 12345,
+	};
+	static const s64 d[] = { 0, 1, -1, 7, -8, 16384, -16384, 1 << 30,
+				 -(1 << 30), (s64)1 << 40, -((s64)1 << 40) };
+	unsigned int i;
+	s64 t, x;
+	u64 acc;
+
+	for (i = 0; i < ARRAY_SIZE(d); i++) {
+		KUNIT_ASSERT_TRUE(test, usbts_model_time_of(&m, m.xc + d[i], &t, &acc));
+		KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&m, t, &x));
+		KUNIT_EXPECT_EQ_MSG(test, x, m.xc + d[i], "d=%lld", d[i]);
+		KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&m, t - 1, &x));
+		KUNIT_EXPECT_EQ_MSG(test, x, m.xc + d[i] - 1, "d=%lld", d[i]);
+	}
+	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.xc + ((s64)1 << 46),
+						     &t, &acc));
+}
+
+static struct kunit_case usbts_predictor_cases[] = {
+	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
+	KUNIT_CASE(usbts_pred_first_edge),
+	KUNIT_CASE(usbts_pred_rejects_bad_reads),
+	KUNIT_CASE(usbts_pred_round_trip),
+	{}
+};
+
+static struct kunit_suite usbts_predictor_suite = {
+	.name = "usb_timesync_predictor",
+	.test_cases = usbts_predictor_cases,
+};
+
+kunit_test_suite(usbts_predictor_suite);
