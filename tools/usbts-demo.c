@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/usb/timesync.h>
 
@@ -93,7 +94,7 @@ int main(int argc, char **argv)
 			       (long long)g.current_time_ns, (unsigned long long)g.accuracy_ns);
 		}
 		fflush(stdout);
-		usleep(500000);
+		nanosleep(&(struct timespec){ .tv_nsec = 500000000 }, NULL);
 	}
 	close(fd);
 	return 0;

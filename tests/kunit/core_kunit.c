@@ -105,6 +105,18 @@ static struct usbts_registry *reg_new(struct kunit *test)
 	return reg;
 }
 
+/* Track @key on @c and wait for the first frame boundary. */
+static struct usbts_ctrl *track_precise(struct kunit *test,
+					struct usbts_registry *reg,
+					const void *key, struct sim_counter *c)
+{
+	struct usbts_ctrl *ctrl = usbts_track(reg, key, &sim_ops, c);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctrl));
+	KUNIT_ASSERT_EQ(test, usbts_wait_precise(ctrl, 1000), 0);
+	return ctrl;
+}
+
 /*
  * The first START starts the sampler and holds the counter; the last STOP
  * undoes both, and the object is freed with its context.
@@ -197,9 +209,7 @@ static void usbts_core_generation_on_stop_and_restart(struct kunit *test)
 	static const int key;
 	u64 g1, g2, g3;
 
-	c = usbts_track(reg, &key, &sim_ops, a);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
-	KUNIT_ASSERT_EQ(test, usbts_wait_precise(c, 1000), 0);
+	c = track_precise(test, reg, &key, a);
 	msleep(100);
 	KUNIT_ASSERT_EQ(test, usbts_snapshot(c, &snap), 0);
 	g1 = snap.generation;
@@ -231,9 +241,7 @@ static void usbts_core_enodev_after_removal(struct kunit *test)
 	struct usbts_ctrl *c;
 	static const int key;
 
-	c = usbts_track(reg, &key, &sim_ops, a);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
-	KUNIT_ASSERT_EQ(test, usbts_wait_precise(c, 1000), 0);
+	c = track_precise(test, reg, &key, a);
 	usbts_kill(reg, &key);
 	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c));
 	KUNIT_EXPECT_EQ(test, a->holds, 0);
@@ -256,9 +264,7 @@ static void usbts_core_eagain_when_not_running(struct kunit *test)
 	struct usbts_ctrl *c;
 	static const int key;
 
-	c = usbts_track(reg, &key, &sim_ops, a);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
-	KUNIT_ASSERT_EQ(test, usbts_wait_precise(c, 1000), 0);
+	c = track_precise(test, reg, &key, a);
 	WRITE_ONCE(a->state, -EAGAIN);
 	KUNIT_EXPECT_EQ(test, usbts_snapshot(c, &snap), -EAGAIN);
 	KUNIT_EXPECT_EQ(test, usbts_sample(c, &r, 1), -EAGAIN);
