@@ -120,12 +120,12 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \
 		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c
-	cp $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/
+	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh $(BUILD)/vm/
 
 vm-test: vm-test-6.1 vm-test-6.12
 
 vm-test-6.1 vm-test-6.12: vm-test-%: vm-bins
-	tests/vm/run --kernel $* -- usbts-conformance
+	tests/vm/run --kernel $* -- sh -c 'usbts-conformance && lifecycle.sh'
 
 demo: deps vm-bins
 	tests/vm/run -- usbts-demo 10 | sed -n '/usbts-vm: running/,/usbts-vm: exit/p'

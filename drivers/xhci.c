@@ -30,7 +30,7 @@
 /**
  * struct usbts_xhci - what the core's counter ops need of one controller
  * @hcd: the primary hcd (referenced)
- * @mfindex: the MFINDEX register
+ * @mfindex: the MFINDEX register, found by hold()
  * @rh: root hubs kept awake while tracked (referenced)
  * @held: runtime PM references taken by hold()
  */
@@ -68,34 +68,6 @@ static int xhci_read(void *ctx, u32 *mfindex)
 	return 0;
 }
 
-/*
- * MFINDEX counts only while the controller runs: keep the controller and
- * its root hubs from runtime-suspending while tracked.
- */
-static int xhci_hold(void *ctx)
-{
-	struct usbts_xhci *x = ctx;
-	int i, err;
-
-	err = pm_runtime_resume_and_get(x->hcd->self.controller);
-	if (err)
-		return -EAGAIN;
-	for (i = 0; i < ARRAY_SIZE(x->rh); i++) {
-		if (!x->rh[i])
-			continue;
-		err = pm_runtime_resume_and_get(&x->rh[i]->dev);
-		if (err) {
-			while (--i >= 0)
-				if (x->rh[i])
-					pm_runtime_put(&x->rh[i]->dev);
-			pm_runtime_put(x->hcd->self.controller);
-			return -EAGAIN;
-		}
-	}
-	x->held = true;
-	return 0;
-}
-
 static void xhci_release(void *ctx)
 {
 	struct usbts_xhci *x = ctx;
@@ -108,6 +80,47 @@ static void xhci_release(void *ctx)
 			pm_runtime_put(&x->rh[i]->dev);
 	pm_runtime_put(x->hcd->self.controller);
 	x->held = false;
+}
+
+/*
+ * MFINDEX counts only while the controller runs: keep the controller and
+ * its root hubs from runtime-suspending while tracked.  This also wakes an
+ * idle, autosuspended bus, so START works on it; only then are the
+ * registers touched.
+ */
+static int xhci_hold(void *ctx)
+{
+	struct usbts_xhci *x = ctx;
+	void __iomem *regs = x->hcd->regs;
+	int i, err;
+
+	err = pm_runtime_resume_and_get(x->hcd->self.controller);
+	if (err)
+		return -EAGAIN;
+	for (i = 0; i < ARRAY_SIZE(x->rh); i++) {
+		if (!x->rh[i])
+			continue;
+		err = pm_runtime_resume_and_get(&x->rh[i]->dev);
+		if (err) {
+			err = -EAGAIN;
+			goto put;
+		}
+	}
+	x->held = true;
+	err = xhci_state(ctx);
+	if (err) {
+		xhci_release(ctx);
+		return err;
+	}
+	x->mfindex = regs + (readl(regs + XHCI_RTSOFF) & XHCI_RTSOFF_MASK);
+	return 0;
+
+put:
+	while (--i >= 0)
+		if (x->rh[i])
+			pm_runtime_put(&x->rh[i]->dev);
+	pm_runtime_put(x->hcd->self.controller);
+	return err;
 }
 
 static void xhci_free(void *ctx)
@@ -172,8 +185,10 @@ static int find_dev(struct usb_device *udev, void *data)
  * @key: tracking key (the primary hcd)
  * @ctx: new counter context for usbts_xhci_ops, owned by the caller
  *
- * Return: 0, -ENODEV (no such bus or device), -EOPNOTSUPP (not driven by
- * xhci-hcd), -EAGAIN (controller not running) or -ENOMEM.
+ * Touches no register: usbts_xhci_ops.hold wakes the controller first.
+ *
+ * Return: 0, -ENODEV (no such bus or device, or the controller died),
+ * -EOPNOTSUPP (not driven by xhci-hcd) or -ENOMEM.
  */
 int usbts_xhci_lookup(u32 busnum, u32 devnum, struct usb_device **udev,
 		      const void **key, void **ctx)
@@ -181,7 +196,6 @@ int usbts_xhci_lookup(u32 busnum, u32 devnum, struct usb_device **udev,
 	struct find_args a = { .busnum = busnum, .devnum = devnum };
 	struct usb_hcd *hcd;
 	struct usbts_xhci *x;
-	void __iomem *regs;
 	int err;
 
 	usb_for_each_dev(&a, find_dev);
@@ -194,9 +208,10 @@ int usbts_xhci_lookup(u32 busnum, u32 devnum, struct usb_device **udev,
 		err = -EOPNOTSUPP;
 		goto put_dev;
 	}
-	err = xhci_state(&(struct usbts_xhci){ .hcd = hcd });
-	if (err)
+	if (HCD_DEAD(hcd)) {
+		err = -ENODEV;
 		goto put_dev;
+	}
 
 	x = kzalloc(sizeof(*x), GFP_KERNEL);
 	if (!x) {
@@ -204,8 +219,6 @@ int usbts_xhci_lookup(u32 busnum, u32 devnum, struct usb_device **udev,
 		goto put_dev;
 	}
 	x->hcd = usb_get_hcd(hcd);
-	regs = hcd->regs;
-	x->mfindex = regs + (readl(regs + XHCI_RTSOFF) & XHCI_RTSOFF_MASK);
 	x->rh[0] = usb_get_dev(hcd->self.root_hub);
 	if (hcd->shared_hcd)
 		x->rh[1] = usb_get_dev(hcd->shared_hcd->self.root_hub);

@@ -40,6 +40,18 @@ static int read_sysfs(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+static int write_sysfs(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, v, strlen(v));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
 /* The USB 2 bus of the n-th controller driven by @driver (sorted by bus). */
 static int find_bus(const char *driver, int nth)
 {
@@ -580,6 +592,77 @@ TEST_F(ts, sample_reads_back_to_back)
 	ASSERT_EQ((__u32)0xcccccccc, s.samples[25].mfindex);
 }
 
+/* Let bus @bus, its USB 3 sibling and their devices autosuspend at once. */
+static void allow_autosuspend(int bus)
+{
+	char path[PATH_MAX + 64];
+	struct dirent *d;
+	DIR *dir = opendir("/sys/bus/usb/devices");
+
+	while (dir && (d = readdir(dir))) {
+		int b = atoi(d->d_name[0] == 'u' ? d->d_name + 3 : d->d_name);
+
+		if ((b != bus && b != bus + 1) || strchr(d->d_name, ':'))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/power/autosuspend_delay_ms",
+			 d->d_name);
+		write_sysfs(path, "0");
+		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/power/control", d->d_name);
+		write_sysfs(path, "auto");
+	}
+	if (dir)
+		closedir(dir);
+}
+
+/* Wait up to @ms for root hub @bus to reach runtime state @want. */
+static int wait_rh_status(int bus, const char *want, int ms)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/usb%d/power/runtime_status", bus);
+	for (; ms >= 0; ms -= 50) {
+		if (!read_sysfs(path, buf, sizeof(buf)) && !strcmp(buf, want))
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+TEST_F(ts, idle_bus_is_woken_and_held_while_tracked)
+{
+	struct usb_timesync_stop s;
+	struct usb_timesync_frame_time g;
+	__u32 h;
+
+	allow_autosuspend(self->xhci[1]);
+	ASSERT_EQ(0, wait_rh_status(self->xhci[1], "suspended", 5000));
+	/* START wakes the idle bus rather than failing */
+	ASSERT_EQ(0, start(self->fd, self->xhci[1], 0, 0, &h));
+	ASSERT_EQ(0, wait_rh_status(self->xhci[1], "active", 0));
+	usleep(2000000);
+	ASSERT_EQ(0, wait_rh_status(self->xhci[1], "active", 0));
+	ASSERT_EQ(0, get(self->fd, h, 0, 0, 0, 0, &g));
+	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
+	/* the last STOP lets it sleep again */
+	s = (struct usb_timesync_stop){ .handle = h };
+	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &s));
+	ASSERT_EQ(0, wait_rh_status(self->xhci[1], "suspended", 5000));
+}
+
+TEST_F(ts, close_stops_every_handle)
+{
+	int fd2 = open(DEV, O_RDWR);
+	__u32 h;
+
+	ASSERT_LE(0, fd2);
+	allow_autosuspend(self->xhci[1]);
+	ASSERT_EQ(0, start(fd2, self->xhci[1], 0, 0, &h));
+	ASSERT_EQ(0, start(fd2, self->xhci[1] + 1, 0, 0, &h));
+	ASSERT_EQ(0, wait_rh_status(self->xhci[1], "active", 0));
+	close(fd2);
+	ASSERT_EQ(0, wait_rh_status(self->xhci[1], "suspended", 5000));
+}
+
 TEST_F(ts, stop_then_get_enoent)
 {
 	struct usb_timesync_stop s = { .handle = self->h };
@@ -590,18 +673,6 @@ TEST_F(ts, stop_then_get_enoent)
 }
 
 /* ---- removal: these change the hardware and run last ---------------------- */
-
-static int write_sysfs(const char *path, const char *v)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, v, strlen(v));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
 
 TEST_F(ts, z1_enodev_after_device_removal)
 {
