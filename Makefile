@@ -109,8 +109,7 @@ sparse:
 
 checkpatch:
 	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --quiet \
-		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
-		$(filter-out drivers/predictor_compat.h,$(KERNEL_SOURCES)) \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $(KERNEL_SOURCES) \
 		tests/kunit/*.c tests/predictor/vectors.h && echo "checkpatch: clean"
 
 # ---- the VM tier -------------------------------------------------------------

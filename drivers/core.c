@@ -190,7 +190,6 @@ static void sampler(struct work_struct *work)
 		mutex_unlock(&ctrl->lock);
 		return;
 	}
-	ctrl->wakeups++;
 	err = burst(ctrl);
 	publish(ctrl, err);
 	if (err == -ENODEV) {

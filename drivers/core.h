@@ -87,7 +87,6 @@ struct usbts_snapshot {
  * @pred_gen: predictor generation behind @pub.generation
  * @bursts: sampler bursts in this generation
  * @interval_ms: current sampler period
- * @wakeups: sampler runs, for the power benchmark
  */
 struct usbts_ctrl {
 	struct kref kref;
@@ -108,7 +107,6 @@ struct usbts_ctrl {
 	u32 pred_gen;
 	unsigned int bursts;
 	unsigned int interval_ms;
-	u64 wakeups;
 };
 
 /**

@@ -304,7 +304,6 @@ static void prune(struct usbts_pred *p)
 	do {
 		drop_oldest(p, (u32)u64_max(p->count / 2, 1));
 		p->model.valid = 0;
-		p->prunes++;
 	} while (!refit(p) && p->count > 1);
 }
 
@@ -343,8 +342,6 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
 {
 	u32 gen = p->model.gen + 1;
 
-	if (p->have_read)
-		p->resets++;
 	memset(&p->model, 0, sizeof(p->model));
 	p->model.gen = gen;
 	p->have_read = true;

@@ -89,8 +89,6 @@ struct usbts_pred_edge {
  * @fp: period of the residual frame, ns << %USBTS_PRED_SHIFT
  * @bmin: lowest feasible residual slope, ns << %USBTS_PRED_SHIFT per uframe
  * @bmax: highest feasible residual slope
- * @resets: number of generation changes (statistics)
- * @prunes: number of history prunes forced by drift (statistics)
  * @edges: bracketed edges, oldest first from @first
  *
  * Edges are stored as absolute times; fitting works on residuals against
@@ -110,8 +108,6 @@ struct usbts_pred {
 	u64 fp;
 	s64 bmin;
 	s64 bmax;
-	u64 resets;
-	u64 prunes;
 	struct usbts_pred_edge edges[USBTS_PRED_EDGES];
 };
 

@@ -18,10 +18,11 @@
 #include <stdint.h>
 #include <string.h>
 
-typedef int64_t s64;
-typedef uint64_t u64;
-typedef int32_t s32;
-typedef uint32_t u32;
+/* the compiler's own names for the <stdint.h> types */
+typedef __INT64_TYPE__ s64;
+typedef __UINT64_TYPE__ u64;
+typedef __INT32_TYPE__ s32;
+typedef __UINT32_TYPE__ u32;
 
 #define S64_MAX INT64_MAX
 #define S64_MIN INT64_MIN

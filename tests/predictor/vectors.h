@@ -50,7 +50,6 @@ struct tv_seg {
 	s64 k_start;		/* count of the segment's first edge */
 	u64 period;		/* ns << USBTS_PRED_SHIFT */
 	u32 raw_start;		/* counter value of edge k_start */
-	int truth_gen;		/* counter resets seen so far */
 	s64 t_end;		/* frozen from here (stop), or S64_MAX */
 };
 
@@ -169,7 +168,6 @@ static void tv_init(struct tv_trace *tr, const struct tv_case *c)
 		n->t_start = c->t0 + c->reset_at;
 		n->k_start = 0;
 		n->raw_start = 0;
-		n->truth_gen++;
 	}
 	if (c->stop_at) {
 		struct tv_seg *n;
