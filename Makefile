@@ -3,6 +3,8 @@
 # usb-timesync.  `make help` lists the targets; README.md explains them.
 
 KERNEL_DIR ?= /lib/modules/$(shell uname -r)/build
+PREFIX ?= /usr/local
+VERSION := 0.1.0
 BUILD := build
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -12,11 +14,16 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 # the kernel tree (for checkpatch.pl and the kselftest harness), on demand
 KSRC = $(shell scripts/deps source)
 
+LIB_CFLAGS := $(USER_CFLAGS) -Itools/lib -fPIC
+LIBUSB_CFLAGS = $(shell pkg-config --cflags libusb-1.0)
+LIBUSB_LIBS = $(shell pkg-config --libs libusb-1.0)
+LIBS := $(BUILD)/libusbts.a $(BUILD)/libusbts.so.0 $(BUILD)/libusbts-libusb.a \
+	$(BUILD)/libusbts-libusb.so.0 $(BUILD)/usbts.pc $(BUILD)/usbts-libusb.pc
 PREDICTOR := drivers/predictor.c drivers/predictor.h drivers/predictor_compat.h
 SIM := tests/sim/sim.c tests/sim/sim.h
 KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/usb/timesync.h
 
-.PHONY: all module tools clean help deps check test-user uapi-test kunit \
+.PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 \
 	bench-predictor bench-replay demo install-udev
 
@@ -28,7 +35,8 @@ all: tools
 help:
 	@echo "make                 the tools, and the module if kernel headers are installed"
 	@echo "make module          usb_timesync.ko against KERNEL_DIR ($(KERNEL_DIR))"
-	@echo "make tools           $(BUILD)/usbts and $(BUILD)/usbts-demo"
+	@echo "make tools           $(BUILD)/usbts, $(BUILD)/usbts-demo and libusbts"
+	@echo "make install         libusbts, headers, pkg-config files and usbts under PREFIX"
 	@echo "make demo            boot a VM and show a live table of every xHCI bus"
 	@echo "make check           the whole test suite (what CI runs)"
 	@echo "make kunit           KUnit suites on UML (kunit.py)"
@@ -49,11 +57,57 @@ module:
 
 # ---- userspace ---------------------------------------------------------------
 
-tools: $(BUILD)/usbts $(BUILD)/usbts-demo
+tools: $(BUILD)/usbts $(BUILD)/usbts-demo lib
 
-$(BUILD)/usbts: $(PREDICTOR) $(wildcard tools/usbts/*.c tools/usbts/*.h)
+lib: $(LIBS)
+
+$(BUILD)/lib/usbts.o: tools/lib/usbts.c tools/lib/usbts.h include/uapi/linux/usb/timesync.h
+	@mkdir -p $(BUILD)/lib
+	$(CC) $(LIB_CFLAGS) -c -o $@ tools/lib/usbts.c
+
+$(BUILD)/lib/usbts-libusb.o: tools/lib/usbts-libusb.c tools/lib/usbts-libusb.h tools/lib/usbts.h
+	@mkdir -p $(BUILD)/lib
+	$(CC) $(LIB_CFLAGS) $(LIBUSB_CFLAGS) -c -o $@ tools/lib/usbts-libusb.c
+
+$(BUILD)/libusbts.a: $(BUILD)/lib/usbts.o
+	$(AR) rcs $@ $^
+
+$(BUILD)/libusbts-libusb.a: $(BUILD)/lib/usbts-libusb.o
+	$(AR) rcs $@ $^
+
+$(BUILD)/libusbts.so.0: $(BUILD)/lib/usbts.o
+	$(CC) -shared -Wl,-soname,libusbts.so.0 -o $@ $^
+	ln -sf libusbts.so.0 $(BUILD)/libusbts.so
+
+$(BUILD)/libusbts-libusb.so.0: $(BUILD)/lib/usbts-libusb.o $(BUILD)/libusbts.so.0
+	$(CC) -shared -Wl,-soname,libusbts-libusb.so.0 -o $@ $(BUILD)/lib/usbts-libusb.o \
+		-L$(BUILD) -lusbts $(LIBUSB_LIBS)
+	ln -sf libusbts-libusb.so.0 $(BUILD)/libusbts-libusb.so
+
+$(BUILD)/%.pc: tools/lib/%.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+$(BUILD)/usbts: $(PREDICTOR) $(wildcard tools/usbts/*.c tools/usbts/*.h) $(BUILD)/libusbts.a
 	@mkdir -p $(BUILD)
-	$(CC) $(USER_CFLAGS) -o $@ drivers/predictor.c tools/usbts/*.c
+	$(CC) $(USER_CFLAGS) -Itools/lib -o $@ drivers/predictor.c tools/usbts/*.c $(BUILD)/libusbts.a -lm
+
+install: tools
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 0644 tools/lib/usbts.h tools/lib/usbts-libusb.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 $(BUILD)/libusbts.a $(BUILD)/libusbts-libusb.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/libusbts.so.0 $(BUILD)/libusbts-libusb.so.0 $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libusbts.so.0 $(DESTDIR)$(PREFIX)/lib/libusbts.so
+	ln -sf libusbts-libusb.so.0 $(DESTDIR)$(PREFIX)/lib/libusbts-libusb.so
+	install -m 0644 $(BUILD)/usbts.pc $(BUILD)/usbts-libusb.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 0755 $(BUILD)/usbts $(DESTDIR)$(PREFIX)/bin/
+
+$(BUILD)/test_libusbts: tools/lib/usbts.c tools/lib/usbts.h tests/lib/test_libusbts.c tests/lib/fake_device.h
+	@mkdir -p $(BUILD)
+	$(CC) $(USER_CFLAGS) -Itools/lib -O1 $(SAN) -o $@ tools/lib/usbts.c tests/lib/test_libusbts.c -lpthread
+
+$(BUILD)/test_threads: tools/lib/usbts.c tools/lib/usbts.h tests/lib/test_threads.c tests/lib/fake_device.h
+	@mkdir -p $(BUILD)
+	$(CC) $(USER_CFLAGS) -Itools/lib -O1 -fsanitize=thread -o $@ tools/lib/usbts.c tests/lib/test_threads.c -lpthread
 
 $(BUILD)/usbts-demo: tools/usbts-demo.c include/uapi/linux/usb/timesync.h
 	@mkdir -p $(BUILD)
@@ -81,8 +135,11 @@ uapi-test:
 	c++ -std=c++11 -x c++ -Wall -Wextra -Werror -Iinclude/uapi -m32 -o $(BUILD)/uapi/cxx-32 tests/uapi/header_test.c
 	@echo "uapi-test: the header builds as C90, C11 and C++, 32- and 64-bit, with one layout"
 
-test-user: $(BUILD)/test_predictor $(BUILD)/usbts $(BUILD)/simtrace uapi-test
+test-user: $(BUILD)/test_predictor $(BUILD)/test_libusbts $(BUILD)/test_threads \
+	   $(BUILD)/usbts $(BUILD)/simtrace lib uapi-test
 	$(BUILD)/test_predictor
+	$(BUILD)/test_libusbts
+	$(BUILD)/test_threads
 	tests/replay/run $(BUILD)/usbts $(BUILD)/simtrace
 
 bench-predictor: $(BUILD)/bench_predictor

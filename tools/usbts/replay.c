@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "predictor.h"
-#include "usbts.h"
+#include "tool.h"
 
 static void replay_usage(FILE *f)
 {
@@ -87,7 +87,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && argv[1][1])) {
 		replay_usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (argc == 2 && strcmp(argv[1], "-")) {
 		name = argv[1];

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "usbts.h"
+#include "tool.h"
 
 struct subcommand {
 	const char *name;
@@ -14,6 +14,12 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{ "list", cmd_list, "USB buses, their controllers and devices; which can be tracked" },
+	{ "get", cmd_get, "one snapshot of a bus: frame, microframe, time, accuracy" },
+	{ "frame-to-time", cmd_frame_to_time, "when a frame starts or started" },
+	{ "monitor", cmd_monitor, "a live view of a bus" },
+	{ "verify", cmd_verify, "check the claimed accuracy against raw reads" },
+	{ "record", cmd_record, "write raw reads in the replay format" },
 	{ "replay", cmd_replay, "run the frame/time predictor over a recorded trace" },
 };
 
@@ -23,8 +29,10 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: usbts <command> [options]\n\ncommands:\n");
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-	fprintf(f, "\n'usbts <command> --help' describes one command.\n");
+		fprintf(f, "  %-14s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(f, "\n'usbts <command> --help' describes one command.  BUS is a bus number\n"
+		   "as lsusb shows it; BUS-DEV names device DEV on it.  A failed call\n"
+		   "exits with its errno (see usbts_strerror() in libusbts).\n");
 }
 
 int main(int argc, char **argv)
@@ -33,7 +41,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -44,5 +52,5 @@ int main(int argc, char **argv)
 			return subcommands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "usbts: unknown command '%s'\n", argv[1]);
 	usage(stderr);
-	return 2;
+	return EXIT_USAGE;
 }

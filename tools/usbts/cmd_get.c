@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * usbts get, usbts frame-to-time - one snapshot; the start of one frame
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+static void print_acc(FILE *f, uint64_t acc, int json)
+{
+	if (acc == USBTS_ACCURACY_UNKNOWN)
+		fprintf(f, json ? "null" : "unknown");
+	else
+		fprintf(f, "%" PRIu64, acc);
+}
+
+int cmd_get(int argc, char **argv)
+{
+	struct usbts_frame_info info;
+	uint32_t bus = 0, dev = 0, clock = USBTS_CLOCK_MONOTONIC;
+	int64_t sof = 0;
+	uint64_t sof_acc = 0;
+	struct tracked t;
+	int json = 0, i, err, have_bus = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			printf("usage: usbts get BUS[-DEV] [--clock monotonic|boottime|realtime|tai] [--json]\n\n"
+			       "Track the bus (naming device DEV on it, if given) and print one\n"
+			       "snapshot: generation, 32-bit usb_frame, 11-bit hw_frame, microframe,\n"
+			       "time_ns, accuracy_ns, and frame_start_ns (start of the current frame,\n"
+			       "microframe 0).  --json prints those as one object, with bus, device\n"
+			       "and clock; an unknown accuracy is null.  The exit status is the\n"
+			       "errno of a failed call.\n");
+			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--clock") && i + 1 < argc) {
+			if (parse_clock(argv[++i], &clock)) {
+				fprintf(stderr, "usbts get: unknown clock '%s'\n", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {
+			have_bus = 1;
+		} else {
+			fprintf(stderr, "usbts get: unexpected argument '%s' (see --help)\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!have_bus) {
+		fprintf(stderr, "usbts get: which bus? (usbts get BUS[-DEV])\n");
+		return EXIT_USAGE;
+	}
+	err = track("get", bus, dev, &t);
+	if (err)
+		return err;
+	memset(&info, 0, sizeof(info));
+	info.clock = clock;
+	err = usbts_get_current_frame_number_and_time(t.ctx, t.handle, &info);
+	if (!err) {
+		struct usbts_frame_info s;
+
+		memset(&s, 0, sizeof(s));
+		s.clock = clock;
+		s.input_valid = 1;
+		s.input_frame = info.current_usb_frame;
+		err = usbts_get_current_frame_number_and_time(t.ctx, t.handle, &s);
+		sof = s.time_at_input_ns;
+		sof_acc = s.accuracy_ns;
+	}
+	if (err) {
+		err = fail("get", &t, err);
+		untrack(&t);
+		return err;
+	}
+	untrack(&t);
+	if (json) {
+		printf("{\"bus\":%u,\"device\":%u,\"generation\":%" PRIu64 ",\"usb_frame\":%u,"
+		       "\"hw_frame\":%u,\"microframe\":%u,\"clock\":\"%s\",\"time_ns\":%" PRId64
+		       ",\"accuracy_ns\":", bus, dev, info.generation, info.current_usb_frame,
+		       info.current_hw_frame, info.current_hw_microframe, clock_name(clock),
+		       info.current_time_ns);
+		print_acc(stdout, info.accuracy_ns, 1);
+		printf(",\"frame_start_ns\":%" PRId64 ",\"frame_start_accuracy_ns\":", sof);
+		print_acc(stdout, sof_acc, 1);
+		printf("}\n");
+	} else {
+		printf("bus            %u\n", bus);
+		if (dev)
+			printf("device         %u\n", dev);
+		printf("generation     %" PRIu64 "\n", info.generation);
+		printf("usb_frame      %u\n", info.current_usb_frame);
+		printf("hw_frame       %u\n", info.current_hw_frame);
+		printf("microframe     %u\n", info.current_hw_microframe);
+		printf("time_ns        %" PRId64 " (CLOCK_%s)\n", info.current_time_ns,
+		       clock == 0 ? "MONOTONIC" : clock == 1 ? "BOOTTIME" :
+		       clock == 2 ? "REALTIME" : "TAI");
+		printf("accuracy_ns    ");
+		print_acc(stdout, info.accuracy_ns, 0);
+		printf("\nframe_start_ns %" PRId64 "\n", sof);
+	}
+	return 0;
+}
+
+int cmd_frame_to_time(int argc, char **argv)
+{
+	uint32_t bus = 0, dev = 0, frame = 0, uframe = 0;
+	char *dot, buf[32];
+	struct tracked t;
+	int64_t ts;
+	uint64_t acc;
+	int err;
+
+	if (argc > 1 && is_help(argv[1])) {
+		printf("usage: usbts frame-to-time BUS FRAME[.MICROFRAME]\n\n"
+		       "Print when frame FRAME (32-bit, as usbts get's usb_frame; the one\n"
+		       "nearest the current frame) and microframe (0..7, default 0) started\n"
+		       "or will start: CLOCK_MONOTONIC ns and the accuracy in ns.\n");
+		return 0;
+	}
+	if (argc != 3 || parse_bus_dev(argv[1], &bus, &dev) || strlen(argv[2]) >= sizeof(buf)) {
+		fprintf(stderr, "usage: usbts frame-to-time BUS FRAME[.MICROFRAME]\n");
+		return EXIT_USAGE;
+	}
+	strcpy(buf, argv[2]);
+	dot = strchr(buf, '.');
+	if (dot)
+		*dot = 0;
+	if (parse_u32(buf, &frame) || (dot && (parse_u32(dot + 1, &uframe) || uframe > 7))) {
+		fprintf(stderr, "usbts frame-to-time: '%s' is not FRAME[.MICROFRAME 0..7]\n", argv[2]);
+		return EXIT_USAGE;
+	}
+	err = track("frame-to-time", bus, dev, &t);
+	if (err)
+		return err;
+	err = usbts_frame_start_time(t.ctx, t.handle, frame, uframe, &ts, &acc);
+	if (err) {
+		err = fail("frame-to-time", &t, err);
+		untrack(&t);
+		return err;
+	}
+	untrack(&t);
+	printf("frame %u.%u starts at %" PRId64 " ns (CLOCK_MONOTONIC), accuracy ", frame, uframe, ts);
+	print_acc(stdout, acc, 0);
+	printf(" ns\n");
+	return 0;
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * usbts record - raw SAMPLE reads in the `usbts replay` format
+ */
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+#define BATCH 64
+
+int cmd_record(int argc, char **argv)
+{
+	uint32_t bus = 0, dev = 0, seconds = 0, interval = 10;
+	struct usbts_sample s[BATCH];
+	int have_bus = 0, i, err = 0, tty = isatty(STDERR_FILENO);
+	int64_t start, end, next_note;
+	unsigned long reads = 0;
+	struct tracked t;
+
+	for (i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			printf("usage: usbts record BUS[-DEV] --seconds N [--interval MS] > TRACE\n\n"
+			       "Write raw MFINDEX reads ('R <pre_ns> <post_ns> <mfindex>', see\n"
+			       "usbts replay --help): %d back-to-back reads every MS ms (default\n"
+			       "10) for N seconds.  Progress goes to standard error.\n", BATCH);
+			return 0;
+		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+			if (parse_u32(argv[++i], &seconds) || !seconds) {
+				fprintf(stderr, "usbts record: bad --seconds '%s'\n", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
+			if (parse_u32(argv[++i], &interval)) {
+				fprintf(stderr, "usbts record: bad --interval '%s'\n", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {
+			have_bus = 1;
+		} else {
+			fprintf(stderr, "usbts record: unexpected argument '%s' (see --help)\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!have_bus || !seconds) {
+		fprintf(stderr, "usage: usbts record BUS[-DEV] --seconds N [--interval MS] > TRACE\n");
+		return EXIT_USAGE;
+	}
+	err = track("record", bus, dev, &t);
+	if (err)
+		return err;
+	printf("# usbts record: bus %u, %u s, %d reads every %u ms\n", bus, seconds, BATCH, interval);
+	start = now_ns();
+	end = start + (int64_t)seconds * 1000000000;
+	next_note = start + 1000000000;
+	while (now_ns() < end) {
+		err = usbts_sample(t.ctx, t.handle, BATCH, s);
+		if (err)
+			break;
+		for (i = 0; i < BATCH; i++)
+			printf("R %" PRId64 " %" PRId64 " %u\n", s[i].pre_ns, s[i].post_ns, s[i].mfindex);
+		reads += BATCH;
+		if (tty && now_ns() >= next_note) {
+			fprintf(stderr, "\rusbts record: %" PRId64 "/%u s, %lu reads",
+				(now_ns() - start) / 1000000000, seconds, reads);
+			next_note += 1000000000;
+		}
+		sleep_ns((int64_t)interval * 1000000);
+	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	if (err) {
+		err = fail("record", &t, err);
+	} else if (fflush(stdout)) {
+		perror("usbts record: write");
+		err = 1;
+	} else {
+		fprintf(stderr, "usbts record: %lu reads\n", reads);
+	}
+	untrack(&t);
+	return err;
+}

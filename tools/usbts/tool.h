@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tool.h - subcommands of the usbts tool and what they share
+ */
+#ifndef USBTS_TOOL_H_
+#define USBTS_TOOL_H_
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "usbts.h"
+
+int cmd_replay(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_frame_to_time(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+
+/* exit statuses: 0, 1 (failed), 64 (usage, as sysexits.h), or the errno
+ * of a failed call */
+#define EXIT_USAGE 64
+
+struct tracked {
+	struct usbts_ctx *ctx;
+	uint32_t handle;
+	uint32_t bus;
+	uint32_t dev;
+};
+
+int is_help(const char *arg);
+int parse_u32(const char *s, uint32_t *v);
+int parse_bus_dev(const char *s, uint32_t *bus, uint32_t *dev);
+int parse_clock(const char *s, uint32_t *clock);
+const char *clock_name(uint32_t clock);
+/* open and start tracking; on failure prints why and returns the exit code */
+int track(const char *cmd, uint32_t bus, uint32_t dev, struct tracked *t);
+void untrack(struct tracked *t);
+int fail(const char *cmd, const struct tracked *t, int err);
+int bus_driver(uint32_t bus, char *buf, size_t len);
+void json_string(FILE *f, const char *s);
+int64_t now_ns(void);
+void sleep_ns(int64_t ns);
+
+#endif
