@@ -24,7 +24,7 @@ SIM := tests/sim/sim.c tests/sim/sim.h
 KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/usb/timesync.h
 
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
-	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 \
+	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
 	bench-predictor bench-replay demo install-udev
 
 all: tools
@@ -176,9 +176,15 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \
 		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c
-	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh $(BUILD)/vm/
+	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
 
-vm-test: vm-test-6.1 vm-test-6.12
+vm-test: vm-test-6.1 vm-test-6.12 vm-test-tools
+
+# every usbts subcommand in the guest; its JSON is checked on the host
+vm-test-tools: vm-bins
+	tests/vm/run -- usbts-tests.sh >$(BUILD)/vm-tools.log 2>&1; rc=$$?; \
+	sed -n '/usbts-vm: running/,/usbts-vm: exit/p' $(BUILD)/vm-tools.log | grep -v '^=== json\|^{\|^=== end'; \
+	python3 tests/vm/check-usbts.py $(BUILD)/vm-tools.log && exit $$rc
 
 vm-test-6.1 vm-test-6.12: vm-test-%: vm-bins
 	tests/vm/run --kernel $* -- sh -c 'usbts-conformance && lifecycle.sh'
