@@ -216,7 +216,8 @@ uint32_t usbts_widen_frame(uint32_t ref_frame, uint32_t partial,
 /**
  * usbts_widen_microframe() - the extended microframe (frame * 8 +
  *	microframe) nearest to @ref_uframe whose low @bits bits are @partial;
- *	14 for MFINDEX and the start_frame of high-speed usbfs iso URBs
+ *	14 for raw MFINDEX values (as SAMPLE and usbts record give them) and
+ *	for the microframe start_frame xhci-hcd gives high-speed iso URBs
  */
 uint64_t usbts_widen_microframe(uint64_t ref_uframe, uint32_t partial,
 				unsigned int bits)
