@@ -171,7 +171,12 @@ checkpatch:
 
 # ---- the VM tier -------------------------------------------------------------
 
-vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo
+$(BUILD)/vm/libusb-track: tests/vm/libusb-track.c $(BUILD)/libusbts.a $(BUILD)/libusbts-libusb.a
+	@mkdir -p $(BUILD)/vm
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -Itools/lib -Iinclude/uapi $(LIBUSB_CFLAGS) -o $@ \
+		tests/vm/libusb-track.c $(BUILD)/libusbts-libusb.a $(BUILD)/libusbts.a $(LIBUSB_LIBS)
+
+vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 	@mkdir -p $(BUILD)/vm
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \

@@ -75,5 +75,8 @@ echo "=== json concurrent-a"; cat /tmp/a; echo "=== end concurrent-a rc=0"
 echo "=== json concurrent-b"; cat /tmp/b; echo "=== end concurrent-b rc=0"
 echo "=== json concurrent-c"; cat /tmp/c; echo "=== end concurrent-c rc=0"
 
+# last: it unplugs the usb-audio device
+libusb-track && ok "libusb: track, GET, ENODEV after unplug" || bad "libusb: track, GET, ENODEV after unplug"
+
 echo "usbts-tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
