@@ -78,11 +78,6 @@ static inline s64 s64_max(s64 a, s64 b) { return a > b ? a : b; }
 static inline u64 u64_min(u64 a, u64 b) { return a < b ? a : b; }
 static inline u64 u64_max(u64 a, u64 b) { return a > b ? a : b; }
 
-struct edge_res {
-	s64 lo;
-	s64 hi;
-};
-
 /* a * b >> USBTS_PRED_SHIFT for a signed a, rounded toward zero */
 static s64 smul(s64 a, u64 b)
 {
@@ -140,27 +135,23 @@ static s64 frame_t(const struct usbts_pred *p, s64 x)
 	return p->ft + smul(x - p->fx, p->fp);
 }
 
-static struct edge_res residual(const struct usbts_pred *p,
-				const struct usbts_pred_edge *e)
+/* Store @e's residuals against the current frame. */
+static void set_residual(const struct usbts_pred *p, struct usbts_pred_edge *e)
 {
 	s64 f = frame_t(p, e->x);
-	struct edge_res r = {
-		.lo = e->lo - EDGE_SLACK_NS - f,
-		.hi = e->hi + EDGE_SLACK_NS - f,
-	};
 
-	return r;
+	e->rlo = e->lo - EDGE_SLACK_NS - f;
+	e->rhi = e->hi + EDGE_SLACK_NS - f;
 }
 
 /* Narrow [bmin, bmax] by the pair (older @a, newer @b). */
 static void pair_update(struct usbts_pred *p, const struct usbts_pred_edge *a,
 			const struct usbts_pred_edge *b)
 {
-	struct edge_res ra = residual(p, a), rb = residual(p, b);
 	s64 dx = b->x - a->x;
 
-	p->bmax = s64_min(p->bmax, slope_div(rb.hi - ra.lo, dx, true));
-	p->bmin = s64_max(p->bmin, slope_div(rb.lo - ra.hi, dx, false));
+	p->bmax = s64_min(p->bmax, slope_div(b->rhi - a->rlo, dx, true));
+	p->bmin = s64_max(p->bmin, slope_div(b->rlo - a->rhi, dx, false));
 }
 
 /*
@@ -190,25 +181,23 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
-		struct edge_res r = residual(p, e);
 
 		if ((u64)(e->hi - e->lo) > limit)
 			continue;
 		sd += (e->x - n->x) >> shift;
-		sy += r.lo + (r.hi - r.lo) / 2;
+		sy += e->rlo + (e->rhi - e->rlo) / 2;
 		cnt++;
 	}
 	md = div64_s64(sd, cnt);
 	my = div64_s64(sy, cnt);
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
-		struct edge_res r = residual(p, e);
 		s64 dc, yc;
 
 		if ((u64)(e->hi - e->lo) > limit)
 			continue;
 		dc = ((e->x - n->x) >> shift) - md;
-		yc = r.lo + (r.hi - r.lo) / 2 - my;
+		yc = e->rlo + (e->rhi - e->rlo) / 2 - my;
 		sdd += (u64)(dc * dc);
 		sdy += dc * yc;
 	}
@@ -241,11 +230,10 @@ static bool fit(struct usbts_pred *p)
 	n = edge_at(p, p->count - 1);
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
-		struct edge_res r = residual(p, e);
 		s64 d = n->x - e->x;
 
-		vmax = s64_min(vmax, r.hi + smul2(d, p->bmax) + 1);
-		vmin = s64_max(vmin, r.lo + smul2(d, p->bmin) - 1);
+		vmax = s64_min(vmax, e->rhi + smul2(d, p->bmax) + 1);
+		vmin = s64_max(vmin, e->rlo + smul2(d, p->bmin) - 1);
 	}
 	if (vmin > vmax)
 		return false;
@@ -267,8 +255,9 @@ static bool fit(struct usbts_pred *p)
 }
 
 /*
- * Re-centre the residual frame on the current model and redo every pair.
- * O(K^2); runs only when the window is halved or pruned.
+ * Re-centre the residual frame on the current model, recompute every
+ * edge's residuals and redo every pair.  O(K^2); runs only when the window
+ * is halved or pruned.
  */
 static bool refit(struct usbts_pred *p)
 {
@@ -279,6 +268,8 @@ static bool refit(struct usbts_pred *p)
 		p->ft = p->model.tc;
 		p->fp = p->model.period;
 	}
+	for (i = 0; i < p->count; i++)
+		set_residual(p, edge_at(p, i));
 	p->bmin = (s64)((u64)PERIOD_MIN_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
 	p->bmax = (s64)((u64)PERIOD_MAX_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
 	for (j = 1; j < p->count; j++)
@@ -310,7 +301,6 @@ static void prune(struct usbts_pred *p)
 static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
 {
 	struct usbts_pred_edge *e;
-	struct edge_res r;
 	u32 i;
 
 	if (p->count == USBTS_PRED_EDGES) {
@@ -322,10 +312,10 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
 	e->x = x;
 	e->lo = lo;
 	e->hi = hi;
+	set_residual(p, e);
 	p->count++;
 
-	r = residual(p, e);
-	if (p->count == 1 || uabs(r.lo) > RESIDUAL_LIMIT) {
+	if (p->count == 1 || uabs(e->rlo) > RESIDUAL_LIMIT) {
 		if (refit(p))
 			return 0;
 	} else {

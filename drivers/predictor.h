@@ -67,11 +67,15 @@ struct usbts_model {
  * @x: extended microframe whose start was bracketed
  * @lo: the start was after this time (ns)
  * @hi: the start was at or before this time (ns)
+ * @rlo: @lo, widened by the slack, less the residual frame's time of @x
+ * @rhi: @hi, likewise; both kept up to date whenever the frame moves
  */
 struct usbts_pred_edge {
 	s64 x;
 	s64 lo;
 	s64 hi;
+	s64 rlo;
+	s64 rhi;
 };
 
 /**
@@ -91,8 +95,9 @@ struct usbts_pred_edge {
  * @bmax: highest feasible residual slope
  * @edges: bracketed edges, oldest first from @first
  *
- * Edges are stored as absolute times; fitting works on residuals against
- * the frame (@fx, @ft, @fp) so that all fixed-point values stay small.
+ * Edges are stored as absolute times and as residuals against the frame
+ * (@fx, @ft, @fp), on which fitting works so that all fixed-point values
+ * stay small.
  */
 struct usbts_pred {
 	struct usbts_model model;
