@@ -91,13 +91,13 @@ static void publish(struct usbts_ctrl *ctrl, int read_err)
 	struct usbts_snapshot s = { };
 
 	lockdep_assert_held(&ctrl->lock);
+	/* readers see pub only through the seqcount: build it aside */
+	s.generation = ctrl->pub.generation;
 	if (p->model.gen != ctrl->pred_gen) {
 		ctrl->pred_gen = p->model.gen;
-		ctrl->pub.generation =
-			atomic64_inc_return(&ctrl->reg->next_generation);
+		s.generation = atomic64_inc_return(&ctrl->reg->next_generation);
 		ctrl->bursts = 0;
 	}
-	s.generation = ctrl->pub.generation;
 	if (p->model.valid) {
 		s.m = p->model;
 		s.flags |= USBTS_SNAP_PRECISE;
