@@ -26,6 +26,8 @@ int cmd_monitor(int argc, char **argv)
 	struct tracked t;
 
 	for (i = 1; i < argc; i++) {
+		int r;
+
 		if (is_help(argv[i])) {
 			printf("usage: usbts monitor BUS[-DEV] [--interval MS] [--count N] [--json]\n\n"
 			       "Print the bus's frame, microframe, time, accuracy and generation\n"
@@ -37,16 +39,12 @@ int cmd_monitor(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
-		} else if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
-			if (parse_u32(argv[++i], &interval) || !interval) {
-				fprintf(stderr, "usbts monitor: bad --interval '%s'\n", argv[i]);
+		} else if ((r = opt_u32("monitor", argc, argv, &i, "--interval", &interval, 1))) {
+			if (r < 0)
 				return EXIT_USAGE;
-			}
-		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
-			if (parse_u32(argv[++i], &count) || !count) {
-				fprintf(stderr, "usbts monitor: bad --count '%s'\n", argv[i]);
+		} else if ((r = opt_u32("monitor", argc, argv, &i, "--count", &count, 1))) {
+			if (r < 0)
 				return EXIT_USAGE;
-			}
 		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {
 			have_bus = 1;
 		} else {

@@ -20,22 +20,20 @@ int cmd_record(int argc, char **argv)
 	struct tracked t;
 
 	for (i = 1; i < argc; i++) {
+		int r;
+
 		if (is_help(argv[i])) {
 			printf("usage: usbts record BUS[-DEV] --seconds N [--interval MS] > TRACE\n\n"
 			       "Write raw MFINDEX reads ('R <pre_ns> <post_ns> <mfindex>', see\n"
 			       "usbts replay --help): %d back-to-back reads every MS ms (default\n"
 			       "10) for N seconds.  Progress goes to standard error.\n", BATCH);
 			return 0;
-		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
-			if (parse_u32(argv[++i], &seconds) || !seconds) {
-				fprintf(stderr, "usbts record: bad --seconds '%s'\n", argv[i]);
+		} else if ((r = opt_u32("record", argc, argv, &i, "--seconds", &seconds, 1))) {
+			if (r < 0)
 				return EXIT_USAGE;
-			}
-		} else if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
-			if (parse_u32(argv[++i], &interval)) {
-				fprintf(stderr, "usbts record: bad --interval '%s'\n", argv[i]);
+		} else if ((r = opt_u32("record", argc, argv, &i, "--interval", &interval, 0))) {
+			if (r < 0)
 				return EXIT_USAGE;
-			}
 		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {
 			have_bus = 1;
 		} else {

@@ -176,6 +176,8 @@ int cmd_verify(int argc, char **argv)
 	struct tracked t;
 
 	for (i = 1; i < argc; i++) {
+		int r;
+
 		if (is_help(argv[i])) {
 			printf("usage: usbts verify BUS[-DEV] [--seconds N] [--plot FILE.svg] [--json]\n\n"
 			       "For N seconds (default 10), predict when a microframe a few hundred\n"
@@ -189,11 +191,9 @@ int cmd_verify(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
-		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
-			if (parse_u32(argv[++i], &seconds) || !seconds) {
-				fprintf(stderr, "usbts verify: bad --seconds '%s'\n", argv[i]);
+		} else if ((r = opt_u32("verify", argc, argv, &i, "--seconds", &seconds, 1))) {
+			if (r < 0)
 				return EXIT_USAGE;
-			}
 		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
 			plot = argv[++i];
 		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {

@@ -31,6 +31,25 @@ int parse_u32(const char *s, uint32_t *v)
 	return 0;
 }
 
+/*
+ * If argv[*i] is option @name, parse its value (at least @min) into @v and
+ * step *i past it.  Returns 0 when argv[*i] is another argument, 1 when
+ * parsed, and -1, having said why, when the value is missing or bad.
+ */
+int opt_u32(const char *cmd, int argc, char **argv, int *i, const char *name,
+	    uint32_t *v, uint32_t min)
+{
+	if (strcmp(argv[*i], name))
+		return 0;
+	if (*i + 1 >= argc || parse_u32(argv[*i + 1], v) || *v < min) {
+		fprintf(stderr, "usbts %s: %s needs a number%s\n", cmd, name,
+			min ? " above 0" : "");
+		return -1;
+	}
+	(*i)++;
+	return 1;
+}
+
 /* "3" or "3-7": bus 3, or device 7 on bus 3 */
 int parse_bus_dev(const char *s, uint32_t *bus, uint32_t *dev)
 {

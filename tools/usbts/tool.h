@@ -32,6 +32,8 @@ struct tracked {
 int is_help(const char *arg);
 int parse_u32(const char *s, uint32_t *v);
 int parse_bus_dev(const char *s, uint32_t *bus, uint32_t *dev);
+int opt_u32(const char *cmd, int argc, char **argv, int *i, const char *name,
+	    uint32_t *v, uint32_t min);
 int parse_clock(const char *s, uint32_t *clock);
 const char *clock_name(uint32_t clock);
 /* open and start tracking; on failure prints why and returns the exit code */
