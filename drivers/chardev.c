@@ -12,6 +12,9 @@
  * drops the handle's references, so a concurrent GET never sees freed
  * memory.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -91,8 +94,78 @@ static int usbts_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int usbts_start(struct usbts_file *f, void __user *argp)
+struct find_devt {
+	dev_t devt;
+	struct usb_device *found;
+};
+
+static int match_devt(struct usb_device *udev, void *data)
 {
+	struct find_devt *a = data;
+
+	if (udev->dev.devt != a->devt)
+		return 0;
+	a->found = usb_get_dev(udev);
+	return 1;
+}
+
+/**
+ * usbts_credential() - the device a usbfs fd grants access to
+ * @fd: file descriptor of a /dev/bus/usb/BBB/DDD node
+ * @busnum: the bus START names
+ *
+ * The fd proves that its opener may do I/O on the device: usbfs nodes are
+ * opened for writing only by those udev, logind or the administrator let.
+ *
+ * Return: the device (referenced), or an ERR_PTR: -EBADF for a bad fd,
+ * -EINVAL for a file that is not a usbfs device node, -EPERM for a node
+ * not opened for writing or a device on another bus, -ENODEV for a device
+ * that has gone.
+ */
+static struct usb_device *usbts_credential(int fd, u32 busnum)
+{
+	struct find_devt a = { };
+	struct file *file;
+	struct inode *inode;
+	int err = 0;
+
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	inode = file_inode(file);
+	if (!S_ISCHR(inode->i_mode) || imajor(inode) != USB_DEVICE_MAJOR)
+		err = -EINVAL;
+	else if (!(file->f_mode & FMODE_WRITE))
+		err = -EPERM;
+	else
+		a.devt = inode->i_rdev;
+	fput(file);
+	if (err)
+		return ERR_PTR(err);
+
+	usb_for_each_dev(&a, match_devt);
+	if (!a.found)
+		return ERR_PTR(-ENODEV);
+	if (a.found->bus->busnum != busnum) {
+		usb_put_dev(a.found);
+		return ERR_PTR(-EPERM);
+	}
+	return a.found;
+}
+
+/*
+ * Without a device credential: CAP_SYS_ADMIN, or the group of the node this
+ * file was opened through (root by default, so root only).
+ */
+static bool usbts_granted(struct file *file)
+{
+	return capable(CAP_SYS_ADMIN) || in_group_p(file_inode(file)->i_gid);
+}
+
+static int usbts_start(struct usbts_file *f, struct file *file,
+		       void __user *argp)
+{
+	struct usb_device *cred = NULL;
 	struct usb_timesync_start arg;
 	struct usbts_handle *h;
 	const void *key;
@@ -102,22 +175,48 @@ static int usbts_start(struct usbts_file *f, void __user *argp)
 
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags & ~USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE ||
-	    arg.reserved[0] || arg.reserved[1])
+	if (arg.flags & ~(USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE |
+			  USB_TIMESYNC_FLAG_DEVICE_FD) ||
+	    (!(arg.flags & USB_TIMESYNC_FLAG_DEVICE_FD) && arg.device_fd) ||
+	    arg.pad || arg.reserved[0])
 		return -EINVAL;
 
+	/* who may track is settled before anything is looked up or woken */
+	if (arg.flags & USB_TIMESYNC_FLAG_DEVICE_FD) {
+		cred = usbts_credential(arg.device_fd, arg.busnum);
+		if (IS_ERR(cred))
+			return PTR_ERR(cred);
+		if (arg.devnum && arg.devnum != cred->devnum) {
+			usb_put_dev(cred);
+			return -EINVAL;
+		}
+		arg.devnum = cred->devnum;
+	} else if (!usbts_granted(file)) {
+		return -EPERM;
+	}
+
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	if (!h)
+	if (!h) {
+		usb_put_dev(cred);
 		return -ENOMEM;
+	}
 	/* reserve an id first: a full table fails before any tracking */
 	err = xa_alloc(&f->handles, &id, NULL,
 		       XA_LIMIT(1, USB_TIMESYNC_MAX_HANDLES), GFP_KERNEL);
 	if (err) {
+		usb_put_dev(cred);
 		kfree(h);
 		return err == -EBUSY ? -ENOSPC : err;
 	}
 
 	err = usbts_xhci_lookup(arg.busnum, arg.devnum, &h->udev, &key, &ctx);
+	/* the address may have been reused since the credential was checked */
+	if (!err && cred && h->udev != cred) {
+		usb_put_dev(h->udev);
+		usbts_xhci_ops.free(ctx);
+		err = -ENODEV;
+	}
+	usb_put_dev(cred);
 	if (err)
 		goto release_id;
 	h->devnum = arg.devnum;
@@ -317,7 +416,7 @@ static long usbts_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	switch (cmd) {
 	case USB_TIMESYNC_IOC_START_TRACKING:
-		return usbts_start(f, argp);
+		return usbts_start(f, file, argp);
 	case USB_TIMESYNC_IOC_STOP_TRACKING:
 		return usbts_stop(f, argp);
 	case USB_TIMESYNC_IOC_GET_FRAME_NUMBER_AND_TIME:

@@ -42,7 +42,8 @@ static int __init usbts_init(void)
 	dev->misc.minor = MISC_DYNAMIC_MINOR;
 	dev->misc.name = "usb-timesync";
 	dev->misc.fops = &usbts_fops;
-	dev->misc.mode = 0660;
+	/* anyone may open it: START checks who may track what */
+	dev->misc.mode = 0666;
 	err = misc_register(&dev->misc);
 	if (err) {
 		usb_unregister_notify(&dev->nb);

@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/usb/timesync.h>
@@ -119,6 +122,8 @@ static int start(int fd, int bus, int dev, unsigned int flags, __u32 *handle)
 
 	memset(&s, 0xcc, sizeof(s));
 	memset(s.reserved, 0, sizeof(s.reserved));
+	s.device_fd = 0;
+	s.pad = 0;
 	s.busnum = bus;
 	s.devnum = dev;
 	s.flags = flags;
@@ -229,9 +234,25 @@ TEST_F(ts, einval_start_unknown_flag)
 	ASSERT_EQ(-EINVAL, start(self->fd, self->xhci[0], 0, 1u << 1, &h));
 }
 
+TEST_F(ts, einval_start_pad)
+{
+	struct usb_timesync_start s = { .busnum = self->xhci[0], .pad = 1 };
+
+	ASSERT_EQ(-1, ioctl(self->fd, USB_TIMESYNC_IOC_START_TRACKING, &s));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(ts, einval_start_device_fd_without_flag)
+{
+	struct usb_timesync_start s = { .busnum = self->xhci[0], .device_fd = 3 };
+
+	ASSERT_EQ(-1, ioctl(self->fd, USB_TIMESYNC_IOC_START_TRACKING, &s));
+	ASSERT_EQ(EINVAL, errno);
+}
+
 TEST_F(ts, einval_start_reserved)
 {
-	struct usb_timesync_start s = { .busnum = self->xhci[0], .reserved[1] = 1 };
+	struct usb_timesync_start s = { .busnum = self->xhci[0], .reserved[0] = 1 };
 
 	ASSERT_EQ(-1, ioctl(self->fd, USB_TIMESYNC_IOC_START_TRACKING, &s));
 	ASSERT_EQ(EINVAL, errno);
@@ -672,6 +693,180 @@ TEST_F(ts, stop_then_get_enoent)
 	ASSERT_EQ(-ENOENT, get(self->fd, self->h, 0, 0, 0, 0, &g));
 }
 
+
+/* ---- access: a usbfs credential, or the administrator's grant ------------- */
+
+#define USER_UID	1000
+#define USER_GID	1000
+#define GRANT_GID	1001
+
+/* /dev/bus/usb/BBB/DDD of device @dev on @bus */
+static void node_path(char *buf, size_t len, int bus, int dev)
+{
+	snprintf(buf, len, "/dev/bus/usb/%03d/%03d", bus, dev);
+}
+
+/*
+ * START in a child that runs as an unprivileged user (USER_UID, no
+ * capabilities), in group @extra_gid too if it is not 0.  The child opens
+ * its own /dev/usb-timesync and, if @node is set, @node with @node_flags,
+ * passed as the credential (@cred_fd, if not -2, passes that fd instead).
+ * With @keep_get, it closes the credential and checks that GET still works.
+ * Returns START's result: 0 or -errno; 1000 + a step (200 + n in the child)
+ * if the child failed elsewhere.
+ */
+static int start_as_user(int bus, int dev, const char *node, int node_flags,
+			 int cred_fd, gid_t extra_gid, int keep_get)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return 1000;
+	if (!pid) {
+		struct usb_timesync_start s = { .busnum = bus, .devnum = dev };
+		struct usb_timesync_frame_time g;
+		gid_t groups[1] = { extra_gid };
+		int fd, nfd = -1;
+
+		if (setgroups(extra_gid ? 1 : 0, groups) ||
+		    setresgid(USER_GID, USER_GID, USER_GID) ||
+		    setresuid(USER_UID, USER_UID, USER_UID))
+			_exit(201);
+		fd = open(DEV, O_RDWR);
+		if (fd < 0)
+			_exit(202);
+		if (node) {
+			nfd = open(node, node_flags);
+			if (nfd < 0)
+				_exit(203);
+			s.flags |= USB_TIMESYNC_FLAG_DEVICE_FD;
+			s.device_fd = nfd;
+		}
+		if (cred_fd != -2) {
+			s.flags |= USB_TIMESYNC_FLAG_DEVICE_FD;
+			s.device_fd = cred_fd;
+		}
+		if (ioctl(fd, USB_TIMESYNC_IOC_START_TRACKING, &s))
+			_exit(errno);
+		if (nfd >= 0)
+			close(nfd);
+		if (keep_get && get(fd, s.handle, 0, 0, 0, 0, &g))
+			_exit(204);
+		if (keep_get && g.accuracy_ns == USB_TIMESYNC_ACCURACY_UNKNOWN)
+			_exit(205);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 1006;
+	status = WEXITSTATUS(status);
+	if (status >= 200)
+		return 1000 + status;
+	return -status;
+}
+
+/* A device on @bus whose node USER_UID may open for writing; its devnum. */
+static int own_device(int bus, const char *product, char *node, size_t len)
+{
+	int dev = find_dev(bus, product, NULL, 0);
+
+	if (dev <= 0)
+		return -1;
+	node_path(node, len, bus, dev);
+	if (chown(node, USER_UID, USER_GID) || chmod(node, 0600))
+		return -1;
+	return dev;
+}
+
+static void disown_device(const char *node)
+{
+	chown(node, 0, 0);
+	chmod(node, 0644);
+}
+
+TEST_F(ts, access_node_is_world_openable)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(DEV, &st));
+	ASSERT_EQ(0666, st.st_mode & 0777);
+}
+
+TEST_F(ts, access_device_credential_tracks_its_bus)
+{
+	char node[64];
+	int dev = own_device(self->xhci[0], "QEMU USB Audio", node, sizeof(node));
+
+	ASSERT_GT(dev, 0);
+	/* the handle outlives the credential: the child closes it, then GETs */
+	EXPECT_EQ(0, start_as_user(self->xhci[0], 0, node, O_RDWR, -2, 0, 1));
+	EXPECT_EQ(0, start_as_user(self->xhci[0], dev, node, O_RDWR, -2, 0, 1));
+	/* a devnum other than the credential's */
+	EXPECT_EQ(-EINVAL, start_as_user(self->xhci[0], dev + 1, node, O_RDWR, -2, 0, 0));
+	disown_device(node);
+}
+
+TEST_F(ts, access_eperm_without_credential_and_the_bus_stays_idle)
+{
+	int kbd = find_dev(self->xhci[1], "QEMU USB Keyboard", NULL, 0);
+
+	char path[PATH_MAX], before[32], after[32];
+
+	ASSERT_GT(kbd, 0);
+	allow_autosuspend(self->xhci[1]);
+	ASSERT_EQ(0, wait_rh_status(self->xhci[1], "suspended", 5000));
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/usb%d/power/runtime_active_time",
+		 self->xhci[1]);
+	ASSERT_EQ(0, read_sysfs(path, before, sizeof(before)));
+	EXPECT_EQ(-EPERM, start_as_user(self->xhci[1], 0, NULL, 0, -2, 0, 0));
+	EXPECT_EQ(-EPERM, start_as_user(self->xhci[1], kbd, NULL, 0, -2, 0, 0));
+	/* refused before the controller was touched: it never woke */
+	EXPECT_EQ(0, wait_rh_status(self->xhci[1], "suspended", 0));
+	ASSERT_EQ(0, read_sysfs(path, after, sizeof(after)));
+	EXPECT_STREQ(before, after);
+}
+
+TEST_F(ts, access_refused_credentials)
+{
+	char node[64], other[64], tmp[] = "/tmp/usbts-cred.XXXXXX";
+	int dev = own_device(self->xhci[0], "QEMU USB Audio", node, sizeof(node));
+	int kbd = own_device(self->xhci[1], "QEMU USB Keyboard", other, sizeof(other));
+	int tfd = mkstemp(tmp);
+
+	ASSERT_GT(dev, 0);
+	ASSERT_GT(kbd, 0);
+	ASSERT_LE(0, tfd);
+	ASSERT_EQ(0, fchmod(tfd, 0666));
+	/* not a usbfs node: a character device, and a regular file */
+	EXPECT_EQ(-EINVAL, start_as_user(self->xhci[0], 0, "/dev/null", O_RDWR, -2, 0, 0));
+	EXPECT_EQ(-EINVAL, start_as_user(self->xhci[0], 0, tmp, O_RDWR, -2, 0, 0));
+	/* a device opened read-only */
+	EXPECT_EQ(-EPERM, start_as_user(self->xhci[0], 0, node, O_RDONLY, -2, 0, 0));
+	/* a device on another bus */
+	EXPECT_EQ(-EPERM, start_as_user(self->xhci[0], 0, other, O_RDWR, -2, 0, 0));
+	/* no such fd */
+	EXPECT_EQ(-EBADF, start_as_user(self->xhci[0], 0, NULL, 0, -1, 0, 0));
+	EXPECT_EQ(-EBADF, start_as_user(self->xhci[0], 0, NULL, 0, 999, 0, 0));
+	close(tfd);
+	unlink(tmp);
+	disown_device(node);
+	disown_device(other);
+}
+
+TEST_F(ts, access_root_and_the_group_grant)
+{
+	__u32 h;
+
+	/* root needs no credential */
+	EXPECT_EQ(0, start(self->fd, self->xhci[1], 0, 0, &h));
+	/* the node's group is the grant; root by default */
+	EXPECT_EQ(-EPERM, start_as_user(self->xhci[0], 0, NULL, 0, -2, GRANT_GID, 0));
+	ASSERT_EQ(0, chown(DEV, 0, GRANT_GID));
+	EXPECT_EQ(0, start_as_user(self->xhci[0], 0, NULL, 0, -2, GRANT_GID, 1));
+	EXPECT_EQ(-EPERM, start_as_user(self->xhci[0], 0, NULL, 0, -2, 0, 0));
+	ASSERT_EQ(0, chown(DEV, 0, 0));
+}
+
 /* ---- removal: these change the hardware and run last ---------------------- */
 
 TEST_F(ts, z1_enodev_after_device_removal)
@@ -681,10 +876,23 @@ TEST_F(ts, z1_enodev_after_device_removal)
 	static struct usb_timesync_samples smp;
 	char name[256], path[PATH_MAX];
 	int dev = find_dev(self->xhci[0], "QEMU USB Tablet", name, sizeof(name));
+	struct usb_timesync_start st = { .busnum = self->xhci[0],
+					 .flags = USB_TIMESYNC_FLAG_DEVICE_FD };
+	char node[64];
+	int nfd, nfd2;
 	__u32 h;
 
 	ASSERT_GT(dev, 0);
-	ASSERT_EQ(0, start(self->fd, self->xhci[0], dev, 0, &h));
+	/* a handle made with a credential that is closed at once */
+	node_path(node, sizeof(node), self->xhci[0], dev);
+	nfd = open(node, O_RDWR);
+	nfd2 = open(node, O_RDWR);
+	ASSERT_LE(0, nfd);
+	ASSERT_LE(0, nfd2);
+	st.device_fd = nfd;
+	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_START_TRACKING, &st));
+	close(nfd);
+	h = st.handle;
 	ASSERT_EQ(0, get(self->fd, h, 0, 0, 0, 0, &g));
 	/* power the port off: the device disconnects */
 	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/port/disable", name);
@@ -697,6 +905,11 @@ TEST_F(ts, z1_enodev_after_device_removal)
 	ASSERT_EQ(ENODEV, errno);
 	/* the bus handle is unaffected */
 	ASSERT_EQ(0, get(self->fd, self->h, 0, 0, 0, 0, &g));
+	/* a credential for a device that has gone */
+	st.device_fd = nfd2;
+	ASSERT_EQ(-1, ioctl(self->fd, USB_TIMESYNC_IOC_START_TRACKING, &st));
+	ASSERT_EQ(ENODEV, errno);
+	close(nfd2);
 	s = (struct usb_timesync_stop){ .handle = h };
 	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &s));
 }

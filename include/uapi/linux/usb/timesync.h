@@ -32,6 +32,12 @@
  * been observed.  Without it START waits for one.
  */
 #define USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE	(1U << 0)
+/*
+ * USB_TIMESYNC_FLAG_DEVICE_FD: @device_fd is the caller's credential, a file
+ * descriptor of the device's usbfs node (/dev/bus/usb/BBB/DDD) opened for
+ * writing.  Without it START needs the administrator's grant.
+ */
+#define USB_TIMESYNC_FLAG_DEVICE_FD			(1U << 1)
 
 /* Open handles one file may hold; START fails with ENOSPC beyond. */
 #define USB_TIMESYNC_MAX_HANDLES	64
@@ -40,17 +46,31 @@
  * struct usb_timesync_start - start tracking a bus
  * @busnum: in: bus number, as in /sys/bus/usb/devices/usbN and libusb
  * @devnum: in: device address on that bus, or 0 for the bus itself; a
- *	handle on a device fails with ENODEV once that device is gone
+ *	handle on a device fails with ENODEV once that device is gone.  With
+ *	USB_TIMESYNC_FLAG_DEVICE_FD: 0 or the credential's device address;
+ *	the handle is then on the credential's device either way.
  * @flags: in: USB_TIMESYNC_FLAG_*
  * @handle: out: non-zero handle, valid on the file that made it
+ * @device_fd: in: with USB_TIMESYNC_FLAG_DEVICE_FD, an fd of a usbfs device
+ *	node on bus @busnum, opened for writing; must be zero otherwise.  The
+ *	handle does not need it afterwards: the caller may close it.
+ * @pad: in: must be zero
  * @reserved: in: must be zero
+ *
+ * Access: with a device credential anyone may track that device's bus, as
+ * anyone who may do I/O on a device may.  Without one, START needs
+ * CAP_SYS_ADMIN or membership in the group of the /dev/usb-timesync node
+ * (root by default, so root only); it fails with EPERM otherwise, before
+ * the controller is touched.
  */
 struct usb_timesync_start {
 	__u32 busnum;
 	__u32 devnum;
 	__u32 flags;
 	__u32 handle;
-	__u64 reserved[2];
+	__s32 device_fd;
+	__u32 pad;
+	__u64 reserved[1];
 };
 
 /**
