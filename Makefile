@@ -25,7 +25,7 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
-	bench-predictor bench-replay demo install-udev
+	bench-predictor bench-replay demo
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -47,7 +47,6 @@ help:
 	@echo "make checkpatch      checkpatch.pl --strict over the kernel sources"
 	@echo "make bench-predictor predictor benchmark, updates tests/bench/RESULTS.md"
 	@echo "make bench-replay    usbts replay throughput"
-	@echo "make install-udev    give group plugdev access to /dev/usb-timesync"
 
 deps:
 	scripts/deps host
@@ -182,6 +181,7 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \
 		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c
 	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $(BUILD)/vm/run-as tests/vm/run-as.c
 
 vm-test: vm-test-6.1 vm-test-6.12 vm-test-tools
 
@@ -196,10 +196,6 @@ vm-test-6.1 vm-test-6.12: vm-test-%: vm-bins
 
 demo: deps vm-bins
 	tests/vm/run -- usbts-demo 10 | sed -n '/usbts-vm: running/,/usbts-vm: exit/p'
-
-install-udev:
-	install -m 0644 udev/99-usb-timesync.rules /etc/udev/rules.d/
-	udevadm control --reload && udevadm trigger --name-match=usb-timesync || true
 
 # ---- everything --------------------------------------------------------------
 

@@ -22,6 +22,7 @@ struct fake_device {
 	int64_t t0;		/* start of extended microframe 0 */
 	int handles[FAKE_MAX + 1];
 	int closed;
+	int last_device_fd;	/* START's credential, -1 for none */
 };
 
 static inline int64_t fake_now(void)
@@ -56,11 +57,18 @@ static int fake_ioctl(void *data, unsigned long request, void *arg)
 		struct usb_timesync_start *s = arg;
 		uint32_t h;
 
-		if (s->flags & ~USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE)
+		if (s->flags & ~(USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE |
+				 USB_TIMESYNC_FLAG_DEVICE_FD) ||
+		    (!(s->flags & USB_TIMESYNC_FLAG_DEVICE_FD) && s->device_fd) ||
+		    s->pad || s->reserved[0])
 			return -EINVAL;
+		if (s->flags & USB_TIMESYNC_FLAG_DEVICE_FD && s->device_fd < 0)
+			return -EBADF;
 		if (s->busnum != 1)
 			return -ENODEV;
 		pthread_mutex_lock(&f->lock);
+		f->last_device_fd = s->flags & USB_TIMESYNC_FLAG_DEVICE_FD ?
+				    s->device_fd : -1;
 		for (h = 1; h <= FAKE_MAX && f->handles[h]; h++)
 			;
 		if (h <= FAKE_MAX)

@@ -74,7 +74,13 @@ static void test_device_calls(void)
 	CHECK(usbts_open_backend(&ctx, &fake_backend, &fd) == 0, "open");
 	CHECK(usbts_start_tracking_for_time_sync(ctx, 2, 0, 0, &h) == -ENODEV, "no bus");
 	CHECK(usbts_start_tracking_for_time_sync(ctx, 1, 0, 4, &h) == -EINVAL, "bad flag");
-	CHECK(usbts_start_tracking_for_time_sync(ctx, 1, 0, 0, &h) == 0, "start");
+	CHECK(usbts_start_tracking_device_fd(ctx, 1, -1, 0, &h) == -EBADF, "no credential fd");
+	CHECK(usbts_start_tracking_device_fd(ctx, 1, 7, 0, &h) == 0 && fd.last_device_fd == 7,
+	      "a credential fd is passed with its flag");
+	CHECK(usbts_stop_tracking_for_time_sync(ctx, h) == 0, "stop the credential's handle");
+	CHECK(usbts_start_tracking_device_fd(ctx, 1, 7, 4, &h) == -EINVAL, "bad flag with a credential");
+	CHECK(usbts_start_tracking_for_time_sync(ctx, 1, 0, 0, &h) == 0 && fd.last_device_fd == -1,
+	      "start, no credential for a bare bus");
 
 	memset(&info, 0, sizeof(info));
 	CHECK(usbts_get_current_frame_number_and_time(ctx, h, &info) == 0, "get");

@@ -75,6 +75,25 @@ echo "=== json concurrent-a"; cat /tmp/a; echo "=== end concurrent-a rc=0"
 echo "=== json concurrent-b"; cat /tmp/b; echo "=== end concurrent-b rc=0"
 echo "=== json concurrent-c"; cat /tmp/c; echo "=== end concurrent-c rc=0"
 
+# access: an unprivileged user tracks the bus of a device whose node it may
+# open for writing, and nothing else
+asuser() { run-as 1000 "$@"; }
+audio=$(for d in /sys/bus/usb/devices/1-*; do
+	[ "$(cat "$d/product" 2>/dev/null)" = "QEMU USB Audio" ] && cat "$d/devnum"; done)
+node=$(printf '/dev/bus/usb/001/%03d' "$audio")
+msg=$(asuser usbts get "1-$audio" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$msg" | grep -q "open $node for writing" &&
+	ok "user without access to the device: EPERM (1) and why" || bad "user, no access ($rc: $msg)"
+chown 1000:1000 "$node"
+asuser usbts get "1-$audio" | grep -q '^accuracy_ns' && ok "user: get BUS-DEV with the device's node" ||
+	bad "user: get BUS-DEV with the device's node"
+msg=$(asuser usbts get 1 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$msg" | grep -q "only root or the grant may track a bare bus" &&
+	ok "user: a bare bus is EPERM (1) and why" || bad "user: bare bus ($rc: $msg)"
+libusb-track --user 1000 && ok "libusb: an unprivileged user tracks its device" ||
+	bad "libusb: an unprivileged user tracks its device"
+chown 0:0 "$node"
+
 # last: it unplugs the usb-audio device
 libusb-track && ok "libusb: track, GET, ENODEV after unplug" || bad "libusb: track, GET, ENODEV after unplug"
 

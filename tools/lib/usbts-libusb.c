@@ -7,6 +7,10 @@
 /**
  * usbts_start_tracking_libusb() - track the bus of @dev, with @dev named, so
  *	the handle fails with -ENODEV once @dev is unplugged
+ *
+ * libusb does not hand out its file descriptor, so the credential is the
+ * device's usbfs node opened for writing the way libusb opened it: whoever
+ * could libusb_open() the device can track its bus.
  */
 int usbts_start_tracking_libusb(struct usbts_ctx *ctx, libusb_device_handle *dev,
 				uint32_t flags, uint32_t *handle)

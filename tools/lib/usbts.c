@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -90,24 +91,67 @@ void usbts_close(struct usbts_ctx *ctx)
 	free(ctx);
 }
 
-int usbts_start_tracking_for_time_sync(struct usbts_ctx *ctx, uint32_t busnum,
-				       uint32_t devnum, uint32_t flags,
-				       uint32_t *handle)
+static int start(struct usbts_ctx *ctx, uint32_t busnum, uint32_t devnum,
+		 int device_fd, uint32_t flags, uint32_t *handle)
 {
 	struct usb_timesync_start s;
 	int err;
 
+	if (flags & ~USBTS_STARTUP_DELAY_TOLERABLE)
+		return -EINVAL;
 	memset(&s, 0, sizeof(s));
 	s.busnum = busnum;
 	s.devnum = devnum;
 	s.flags = flags & USBTS_STARTUP_DELAY_TOLERABLE ?
 		  USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE : 0;
-	if (flags & ~USBTS_STARTUP_DELAY_TOLERABLE)
-		return -EINVAL;
+	if (device_fd >= 0) {
+		s.flags |= USB_TIMESYNC_FLAG_DEVICE_FD;
+		s.device_fd = device_fd;
+	}
 	err = do_ioctl(ctx, USB_TIMESYNC_IOC_START_TRACKING, &s);
 	if (!err)
 		*handle = s.handle;
 	return err;
+}
+
+/**
+ * usbts_start_tracking_for_time_sync() - track bus @busnum, or device
+ *	@devnum on it
+ *
+ * With a device named, its usbfs node (/dev/bus/usb/BBB/DDD) is opened for
+ * writing and passed as the credential, if the caller may open it: then
+ * anyone who may do I/O on the device may track its bus.  Otherwise (and
+ * for a bare bus) START needs the administrator's grant, and fails with
+ * -EPERM without it.
+ */
+int usbts_start_tracking_for_time_sync(struct usbts_ctx *ctx, uint32_t busnum,
+				       uint32_t devnum, uint32_t flags,
+				       uint32_t *handle)
+{
+	char node[32];
+	int fd = -1, err;
+
+	if (devnum && !ctx->be) {
+		snprintf(node, sizeof(node), "/dev/bus/usb/%03u/%03u", busnum, devnum);
+		fd = open(node, O_RDWR | O_CLOEXEC);
+	}
+	err = start(ctx, busnum, devnum, fd, flags, handle);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/**
+ * usbts_start_tracking_device_fd() - track the bus of the device whose
+ *	usbfs node @device_fd is (opened for writing), with the device named
+ */
+int usbts_start_tracking_device_fd(struct usbts_ctx *ctx, uint32_t busnum,
+				   int device_fd, uint32_t flags,
+				   uint32_t *handle)
+{
+	if (device_fd < 0)
+		return -EBADF;
+	return start(ctx, busnum, 0, device_fd, flags, handle);
 }
 
 int usbts_stop_tracking_for_time_sync(struct usbts_ctx *ctx, uint32_t handle)
@@ -366,9 +410,12 @@ const char *usbts_strerror(int err)
 		return "bad address";
 	case EINTR:
 		return "interrupted by a signal";
-	case EACCES:
 	case EPERM:
-		return "permission denied (see udev/99-usb-timesync.rules)";
+		return "not allowed: name a device you may open for writing, or ask for the grant (root or the group of /dev/usb-timesync)";
+	case EACCES:
+		return "permission denied";
+	case EBADF:
+		return "the credential is not an open file descriptor";
 	case ENOMEM:
 		return "out of memory";
 	case ERANGE:

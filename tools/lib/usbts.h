@@ -95,6 +95,9 @@ void usbts_close(struct usbts_ctx *ctx);
 int usbts_start_tracking_for_time_sync(struct usbts_ctx *ctx, uint32_t busnum,
 				       uint32_t devnum, uint32_t flags,
 				       uint32_t *handle);
+int usbts_start_tracking_device_fd(struct usbts_ctx *ctx, uint32_t busnum,
+				   int device_fd, uint32_t flags,
+				   uint32_t *handle);
 int usbts_stop_tracking_for_time_sync(struct usbts_ctx *ctx, uint32_t handle);
 int usbts_get_current_frame_number_and_time(struct usbts_ctx *ctx,
 					    uint32_t handle,

@@ -110,6 +110,12 @@ int fail(const char *cmd, const struct tracked *t, int err)
 	if (err == -EOPNOTSUPP && t && !bus_driver(t->bus, drv, sizeof(drv)))
 		fprintf(stderr, "usbts %s: bus %u is driven by %s; only xHCI controllers are supported\n",
 			cmd, t->bus, drv);
+	else if (err == -EPERM && t && t->dev)
+		fprintf(stderr, "usbts %s: you may not track bus %u: open /dev/bus/usb/%03u/%03u for writing, or ask for the grant (see usbts --help)\n",
+			cmd, t->bus, t->bus, t->dev);
+	else if (err == -EPERM && t)
+		fprintf(stderr, "usbts %s: only root or the grant may track a bare bus: name a device you may use as %u-DEV\n",
+			cmd, t->bus);
 	else if (err == -ENODEV && t && t->dev)
 		fprintf(stderr, "usbts %s: no device %u on bus %u, or it has gone away\n",
 			cmd, t->dev, t->bus);

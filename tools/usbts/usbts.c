@@ -32,7 +32,10 @@ static void usage(FILE *f)
 		fprintf(f, "  %-14s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(f, "\n'usbts <command> --help' describes one command.  BUS is a bus number\n"
 		   "as lsusb shows it; BUS-DEV names device DEV on it.  A failed call\n"
-		   "exits with its errno (see usbts_strerror() in libusbts).\n");
+		   "exits with its errno (see usbts_strerror() in libusbts).\n\n"
+		   "Access: whoever may open a device's /dev/bus/usb/BBB/DDD for writing\n"
+		   "(as libusb does) may track its bus as BUS-DEV.  A bare BUS needs root\n"
+		   "(CAP_SYS_ADMIN) or membership in the group of /dev/usb-timesync.\n");
 }
 
 int main(int argc, char **argv)
