@@ -18,8 +18,14 @@
  *
  * Locking: registry->lock (mutex) protects the list of controllers and
  * their users count and is taken before ctrl->lock (mutex), which
- * serialises the sampler, SAMPLE, teardown and the predictor.  Readers of
- * the snapshot take no lock.
+ * serialises the sampler, SAMPLE, teardown and the predictor.  The snapshot
+ * is written under ctrl->pub_lock, a raw spinlock taken with interrupts
+ * off and innermost, for the few instructions a copy takes.  Readers of
+ * the snapshot take no lock and write nothing: a reader that meets a
+ * writer spins for at most that copy.  The seqcount is tied to a raw
+ * spinlock rather than to ctrl->lock on purpose: with a seqcount_mutex_t a
+ * reader meeting a writer takes the mutex on PREEMPT_RT, which would make
+ * GET sleep under rcu_read_lock() and in START's wait condition.
  */
 #include <linux/errno.h>
 #include <linux/irqflags.h>
@@ -89,6 +95,7 @@ static void publish(struct usbts_ctrl *ctrl, int read_err)
 {
 	struct usbts_pred *p = ctrl->pred;
 	struct usbts_snapshot s = { };
+	unsigned long flags;
 
 	lockdep_assert_held(&ctrl->lock);
 	/* readers see pub only through the seqcount: build it aside */
@@ -113,9 +120,11 @@ static void publish(struct usbts_ctrl *ctrl, int read_err)
 	if (read_err)
 		s.flags |= USBTS_SNAP_STOPPED;
 
+	raw_spin_lock_irqsave(&ctrl->pub_lock, flags);
 	write_seqcount_begin(&ctrl->seq);
 	ctrl->pub = s;
 	write_seqcount_end(&ctrl->seq);
+	raw_spin_unlock_irqrestore(&ctrl->pub_lock, flags);
 	if (s.flags & USBTS_SNAP_PRECISE)
 		wake_up_all(&ctrl->wq);
 }
@@ -224,7 +233,8 @@ static struct usbts_ctrl *ctrl_create(struct usbts_registry *reg,
 	ctrl->ops = ops;
 	ctrl->ctx = ctx;
 	mutex_init(&ctrl->lock);
-	seqcount_mutex_init(&ctrl->seq, &ctrl->lock);
+	raw_spin_lock_init(&ctrl->pub_lock);
+	seqcount_raw_spinlock_init(&ctrl->seq, &ctrl->pub_lock);
 	init_waitqueue_head(&ctrl->wq);
 	INIT_DELAYED_WORK(&ctrl->work, sampler);
 	usbts_pred_init(ctrl->pred);
@@ -369,6 +379,10 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
  * usbts_snapshot() - copy the published model; lock-free, never sleeps
  * @ctrl: controller
  * @snap: where to copy it
+ *
+ * Safe in any context, including under rcu_read_lock(), with preemption or
+ * interrupts off, and inside a wait_event() condition, on every
+ * preemption model: it neither takes a lock nor writes shared memory.
  *
  * Return: 0, -ENODEV once the controller is gone, or -EAGAIN while it is
  * not running or suspended.

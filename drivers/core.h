@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/seqlock.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -79,7 +80,10 @@ struct usbts_snapshot {
  * @dead: the controller is gone; set once, under @lock
  * @sampling: the sampler may run and re-arm itself; under @lock
  * @lock: serialises the sampler, SAMPLE and teardown; protects @pred
- * @seq: publication of @pub; written under @lock
+ * @pub_lock: held, with interrupts off, only while @pub is written; a
+ *	raw spinlock so that the write section never sleeps or is preempted,
+ *	also on PREEMPT_RT
+ * @seq: publication of @pub; written under @pub_lock
  * @pub: the snapshot GET reads, lock-free, through @seq
  * @pred: the predictor
  * @work: the sampler
@@ -99,7 +103,8 @@ struct usbts_ctrl {
 	bool dead;
 	bool sampling;
 	struct mutex lock;		/* see the kernel-doc above */
-	seqcount_mutex_t seq;
+	raw_spinlock_t pub_lock;	/* see the kernel-doc above */
+	seqcount_raw_spinlock_t seq;
 	struct usbts_snapshot pub;
 	struct usbts_pred *pred;
 	struct delayed_work work;

@@ -13,6 +13,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -670,6 +673,74 @@ TEST_F(ts, stop_then_get_enoent)
 
 	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &s));
 	ASSERT_EQ(-ENOENT, get(self->fd, self->h, 0, 0, 0, 0, &g));
+}
+
+/* ---- GET never sleeps, also while the writer is busy ----------------------- */
+
+struct get_load {
+	int fd;
+	__u32 h;
+	atomic_int stop;
+	atomic_long gets, refused, samples;
+	atomic_int bad_errno;
+};
+
+static void *get_loop(void *p)
+{
+	struct get_load *l = p;
+	struct usb_timesync_frame_time g;
+	int err;
+
+	while (!atomic_load(&l->stop)) {
+		err = get(l->fd, l->h, 0, 0, 0, 0, &g);
+		if (err == -EAGAIN)
+			atomic_fetch_add(&l->refused, 1);
+		else if (err)
+			atomic_store(&l->bad_errno, -err);
+		atomic_fetch_add(&l->gets, 1);
+	}
+	return NULL;
+}
+
+static void *sample_loop(void *p)
+{
+	static struct usb_timesync_samples s;
+	struct get_load *l = p;
+
+	while (!atomic_load(&l->stop)) {
+		s.handle = l->h;
+		s.n_samples = USB_TIMESYNC_MAX_SAMPLES;
+		s.reserved = 0;
+		if (ioctl(l->fd, USB_TIMESYNC_IOC_SAMPLE, &s) && errno != EAGAIN)
+			atomic_store(&l->bad_errno, errno);
+		atomic_fetch_add(&l->samples, 1);
+	}
+	return NULL;
+}
+
+/*
+ * GETs race SAMPLEs, which publish the model back to back: the reader meets
+ * the writer.  On a PREEMPT_RT kernel with DEBUG_ATOMIC_SLEEP, a reader
+ * that slept on the writer's lock under rcu_read_lock() would splat, and
+ * tests/vm/run fails the run on that.
+ */
+TEST_F(ts, get_never_sleeps_while_sample_publishes)
+{
+	struct get_load l = { .fd = self->fd, .h = self->h };
+	pthread_t t[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, i ? get_loop : sample_loop, &l));
+	usleep(3000000);
+	atomic_store(&l.stop, 1);
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	TH_LOG("%ld GETs (%ld refused), %ld SAMPLEs", atomic_load(&l.gets),
+	       atomic_load(&l.refused), atomic_load(&l.samples));
+	ASSERT_EQ(0, atomic_load(&l.bad_errno));
+	ASSERT_GT(atomic_load(&l.gets), 1000);
+	ASSERT_GT(atomic_load(&l.samples), 10);
 }
 
 /* ---- removal: these change the hardware and run last ---------------------- */
