@@ -223,7 +223,10 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 		return err;
 
 	now = ktime_get_ns();
-	usbts_model_count_at(&snap.m, now, &x);
+	/* usbts_snapshot() gave a valid model; never use x unset regardless */
+	x = 0;
+	if (!usbts_model_count_at(&snap.m, now, &x))
+		return -EAGAIN;
 	arg.current_hw_frame = (x & USBTS_PRED_MFINDEX_MASK) >> 3;
 	arg.current_hw_microframe = x & 7;
 	arg.current_usb_frame = (u32)(x >> 3);

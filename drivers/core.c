@@ -384,8 +384,10 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
  * interrupts off, and inside a wait_event() condition, on every
  * preemption model: it neither takes a lock nor writes shared memory.
  *
- * Return: 0, -ENODEV once the controller is gone, or -EAGAIN while it is
- * not running or suspended.
+ * Return: 0 with a usable model (snap->m.valid set, a non-zero
+ * generation), -ENODEV once the controller is gone, or -EAGAIN while it is
+ * not running or suspended, or before the sampler has published a model
+ * at all.  On an error *@snap must not be used.
  */
 int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
 {
@@ -401,7 +403,9 @@ int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
 		seq = read_seqcount_begin(&ctrl->seq);
 		*snap = ctrl->pub;
 	} while (read_seqcount_retry(&ctrl->seq, seq));
-	if (snap->flags & USBTS_SNAP_STOPPED)
+	/* nothing published yet (a START that did not wait), or stopped */
+	if (!snap->m.valid || !snap->generation ||
+	    (snap->flags & USBTS_SNAP_STOPPED))
 		return -EAGAIN;
 	return 0;
 }

@@ -5,6 +5,8 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
 #include <linux/timekeeping.h>
 
 #include "core.h"
@@ -17,6 +19,10 @@ struct sim_counter {
 	bool frozen;
 	u32 frozen_value;
 	int state;
+	int fail_next;	/* that many reads fail with fail_err */
+	int fail_err;
+	bool fail_restarts;	/* the first failing read restarts it at 0 */
+	unsigned int reads;
 	int holds;
 	int frees;
 };
@@ -35,6 +41,17 @@ static int sim_read(void *ctx, u32 *v)
 	if (READ_ONCE(c->state))
 		return READ_ONCE(c->state);
 	spin_lock_irqsave(&c->lock, flags);
+	c->reads++;
+	if (c->fail_next > 0) {
+		c->fail_next--;
+		if (c->fail_restarts) {
+			c->fail_restarts = false;
+			c->base = 0;
+			c->start = ktime_get_ns();
+		}
+		spin_unlock_irqrestore(&c->lock, flags);
+		return c->fail_err;
+	}
 	*v = c->frozen ? c->frozen_value : sim_value(c);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return 0;
@@ -275,6 +292,67 @@ static void usbts_core_eagain_when_not_running(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/*
+ * Snapshot @c.  A refusal is fine; an answer must name the microframe the
+ * simulated counter is in now, to within its accuracy (or two microframes
+ * for a coarse model).  Returns the snapshot's error.
+ */
+static int check_answer(struct kunit *test, struct usbts_ctrl *c,
+			struct sim_counter *sim, struct usbts_snapshot *snap)
+{
+	unsigned long flags;
+	s64 now, x, t;
+	u64 acc = 0;
+	s32 d, slack;
+	u32 v;
+	int err;
+
+	memset(snap, 0xa5, sizeof(*snap));
+	err = usbts_snapshot(c, snap);
+	if (err)
+		return err;
+	KUNIT_EXPECT_NE(test, snap->generation, 0ull);
+	spin_lock_irqsave(&sim->lock, flags);
+	now = ktime_get_ns();
+	v = sim->frozen ? sim->frozen_value : sim_value(sim);
+	spin_unlock_irqrestore(&sim->lock, flags);
+	KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&snap->m, now, &x));
+	slack = 2;
+	if ((snap->flags & USBTS_SNAP_PRECISE) &&
+	    usbts_model_time_of(&snap->m, x, &t, &acc))
+		slack = 1 + div_u64(acc, USBTS_PRED_NOMINAL_NS);
+	d = (s32)(((u32)x - v) << (32 - USBTS_PRED_MFINDEX_BITS)) >>
+	    (32 - USBTS_PRED_MFINDEX_BITS);
+	KUNIT_EXPECT_LE_MSG(test, abs(d), slack,
+			    "answered microframe %lld, counter at %u", x, v);
+	return 0;
+}
+
+/*
+ * A GET right after a START that does not wait (before the sampler has
+ * published anything) is refused, never answered from an empty model.
+ */
+static void usbts_core_get_before_first_publish(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 1234);
+	struct usbts_snapshot snap;
+	struct usbts_ctrl *c;
+	static const int key;
+	int i, refused = 0, err;
+
+	for (i = 0; i < 200; i++) {
+		c = usbts_track(reg, &key, &sim_ops, a);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+		err = check_answer(test, c, a, &snap);
+		KUNIT_EXPECT_TRUE(test, err == 0 || err == -EAGAIN);
+		refused += err == -EAGAIN;
+		usbts_untrack(c);
+	}
+	kunit_info(test, "%d of 200 refused with EAGAIN\n", refused);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wait_precise),
@@ -282,6 +360,7 @@ static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_generation_on_stop_and_restart),
 	KUNIT_CASE(usbts_core_enodev_after_removal),
 	KUNIT_CASE(usbts_core_eagain_when_not_running),
+	KUNIT_CASE(usbts_core_get_before_first_publish),
 	{}
 };
 
