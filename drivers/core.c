@@ -42,6 +42,8 @@
 #define USBTS_FAST_BURSTS	100
 #define USBTS_SLOW_START_MS	100
 #define USBTS_MAX_INTERVAL_MS	16000
+/* After a failed burst: retry soon, then less often, at most this rarely. */
+#define USBTS_RETRY_MIN_MS	10
 #define USBTS_RETRY_MS		1000
 /* A burst ends this long after its first read even without an edge. */
 #define USBTS_BURST_NS		(3 * USBTS_PRED_NOMINAL_NS)
@@ -146,31 +148,44 @@ static int read_one(struct usbts_ctrl *ctrl, s64 *pre, s64 *post, u32 *v)
 /*
  * Read until one edge has passed (plus two reads) or the burst budget is
  * spent.  Under ctrl->lock.
+ *
+ * A read that fails with -EAGAIN (the controller is not running, or the
+ * register read all-ones, as during PCIe error recovery or a link retrain)
+ * is transient: it is skipped, the good reads still count, and the burst
+ * goes on within its time budget, so a run of failing reads is consumed
+ * quickly while a slow failing read (a completion timeout) is tried about
+ * once.  Returns -ENODEV at once if the controller is dead, -EAGAIN if any
+ * read failed (the counter may have been reset meanwhile: GET refuses
+ * until a clean burst), else 0.
  */
 static int burst(struct usbts_ctrl *ctrl)
 {
 	s64 pre, post, start = 0;
-	int i, after = -1, err;
+	int i, good = 0, after = -1, err, ret = 0;
 	u32 v, first = 0;
 
 	lockdep_assert_held(&ctrl->lock);
 	for (i = 0; i < USBTS_BURST_READS && after != 0; i++) {
 		err = read_one(ctrl, &pre, &post, &v);
-		if (err)
-			return err;
-		usbts_pred_add_read(ctrl->pred, pre, post, v);
-		if (i == 0) {
-			first = v;
+		if (i == 0)
 			start = pre;
-		} else if (after < 0 && v != first) {
-			after = 2;
-		} else if (after > 0) {
-			after--;
+		if (err == -ENODEV)
+			return err;
+		if (err) {
+			ret = err;
+		} else {
+			usbts_pred_add_read(ctrl->pred, pre, post, v);
+			if (good++ == 0)
+				first = v;
+			else if (after < 0 && v != first)
+				after = 2;
+			else if (after > 0)
+				after--;
 		}
 		if (after < 0 && post - start > USBTS_BURST_NS)
 			break;
 	}
-	return 0;
+	return ret;
 }
 
 static unsigned long next_delay(struct usbts_ctrl *ctrl)
@@ -185,6 +200,20 @@ static unsigned long next_delay(struct usbts_ctrl *ctrl)
 	if (ctrl->interval_ms >= 1000)
 		return round_jiffies_relative(msecs_to_jiffies(ctrl->interval_ms));
 	return msecs_to_jiffies(ctrl->interval_ms);
+}
+
+/*
+ * The counter reported -ENODEV: the controller died (HCD_DEAD), which is
+ * final.  Every handle fails with -ENODEV from now on and START waiters
+ * wake; the object leaves the registry at the next START on the key or at
+ * the last STOP, which also drop its runtime PM holds.  Under ctrl->lock.
+ */
+static void ctrl_died(struct usbts_ctrl *ctrl)
+{
+	lockdep_assert_held(&ctrl->lock);
+	ctrl->sampling = false;
+	WRITE_ONCE(ctrl->dead, true);
+	wake_up_all(&ctrl->wq);
 }
 
 static void sampler(struct work_struct *work)
@@ -202,12 +231,20 @@ static void sampler(struct work_struct *work)
 	err = burst(ctrl);
 	publish(ctrl, err);
 	if (err == -ENODEV) {
-		ctrl->sampling = false;
+		ctrl_died(ctrl);
 		mutex_unlock(&ctrl->lock);
 		return;
 	}
-	ctrl->bursts++;
-	delay = err ? msecs_to_jiffies(USBTS_RETRY_MS) : next_delay(ctrl);
+	if (err) {
+		/* transient: keep sampling, back off 10 ms .. 1 s */
+		ctrl->retry_ms = clamp(ctrl->retry_ms * 2, USBTS_RETRY_MIN_MS,
+				       USBTS_RETRY_MS);
+		delay = msecs_to_jiffies(ctrl->retry_ms);
+	} else {
+		ctrl->retry_ms = 0;
+		ctrl->bursts++;
+		delay = next_delay(ctrl);
+	}
 	queue_delayed_work(system_unbound_wq, &ctrl->work, delay);
 	mutex_unlock(&ctrl->lock);
 }
@@ -228,6 +265,7 @@ static struct usbts_ctrl *ctrl_create(struct usbts_registry *reg,
 		return NULL;
 	}
 	kref_init(&ctrl->kref);
+	INIT_LIST_HEAD(&ctrl->node);
 	ctrl->reg = reg;
 	ctrl->key = key;
 	ctrl->ops = ops;
@@ -273,6 +311,11 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 
 	mutex_lock(&reg->lock);
 	list_for_each_entry(ctrl, &reg->ctrls, node) {
+		if (ctrl->key == key && READ_ONCE(ctrl->dead)) {
+			/* died under its users: retire it, make a new one */
+			ctrl_stop(ctrl);
+			break;
+		}
 		if (ctrl->key == key) {
 			ctrl->users++;
 			kref_get(&ctrl->kref);
@@ -314,7 +357,8 @@ void usbts_untrack(struct usbts_ctrl *ctrl)
 	struct usbts_registry *reg = ctrl->reg;
 
 	mutex_lock(&reg->lock);
-	if (!--ctrl->users && !ctrl->dead)
+	/* still listed unless usbts_kill() or a new START retired it */
+	if (!--ctrl->users && !list_empty(&ctrl->node))
 		ctrl_stop(ctrl);
 	mutex_unlock(&reg->lock);
 	usbts_ctrl_put(ctrl);
@@ -438,6 +482,8 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 	for (i = 0; !err && i < n; i++)
 		usbts_pred_add_read(ctrl->pred, r[i].pre, r[i].post, r[i].mfindex);
 	publish(ctrl, err);
+	if (err == -ENODEV)
+		ctrl_died(ctrl);
 out:
 	mutex_unlock(&ctrl->lock);
 	return err;

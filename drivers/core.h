@@ -22,8 +22,9 @@
 /**
  * struct usbts_counter_ops - how the core reaches one frame counter
  * @read: read the raw 14-bit MFINDEX.  Called with interrupts disabled,
- *	between two clock reads.  Returns 0, -EAGAIN while the controller is
- *	not running or suspended, or -ENODEV once it is gone.
+ *	between two clock reads.  Returns 0; -EAGAIN while the controller is
+ *	not running or suspended, or for a read that failed transiently (an
+ *	all-ones value); or -ENODEV once it is dead for good.
  * @state: the same answer as @read would give, without touching the
  *	hardware; must not sleep (GET calls it).
  * @hold: keep the counter running while tracked (runtime PM); may sleep.
@@ -77,7 +78,7 @@ struct usbts_snapshot {
  * @ops: counter access
  * @ctx: argument of @ops
  * @users: START handles; under @reg->lock
- * @dead: the controller is gone; set once, under @lock
+ * @dead: the controller is gone (removed, or died); set once, under @lock
  * @sampling: the sampler may run and re-arm itself; under @lock
  * @lock: serialises the sampler, SAMPLE and teardown; protects @pred
  * @pub_lock: held, with interrupts off, only while @pub is written; a
@@ -91,6 +92,7 @@ struct usbts_snapshot {
  * @pred_gen: predictor generation behind @pub.generation
  * @bursts: sampler bursts in this generation
  * @interval_ms: current sampler period
+ * @retry_ms: current retry delay after failed bursts, 0 after a good one
  */
 struct usbts_ctrl {
 	struct kref kref;
@@ -112,6 +114,7 @@ struct usbts_ctrl {
 	u32 pred_gen;
 	unsigned int bursts;
 	unsigned int interval_ms;
+	unsigned int retry_ms;
 };
 
 /**

@@ -62,8 +62,14 @@ static int xhci_read(void *ctx, u32 *mfindex)
 	if (err)
 		return err;
 	v = readl(x->mfindex);
-	if (v == ~0u)	/* the device fell off the bus */
-		return -ENODEV;
+	/*
+	 * All-ones: the read did not reach the device.  That is transient
+	 * during PCIe error recovery or a link retrain; a device that is
+	 * really gone is marked HCD_DEAD by xhci-hcd, or removed (and the
+	 * core told through USB_BUS_REMOVE), and xhci_state() says so.
+	 */
+	if (v == ~0u)
+		return -EAGAIN;
 	*mfindex = v & XHCI_MFINDEX_MASK;
 	return 0;
 }

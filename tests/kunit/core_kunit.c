@@ -57,6 +57,21 @@ static int sim_read(void *ctx, u32 *v)
 	return 0;
 }
 
+/*
+ * The next @n reads fail with @err, as the ops report an all-ones MFINDEX;
+ * with @restart the counter restarts at 0 when the first of them fails.
+ */
+static void sim_fail(struct sim_counter *c, int n, int err, bool restart)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	c->fail_next = n;
+	c->fail_err = err;
+	c->fail_restarts = restart;
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
 static int sim_state(void *ctx)
 {
 	return READ_ONCE(((struct sim_counter *)ctx)->state);
@@ -353,6 +368,94 @@ static void usbts_core_get_before_first_publish(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/*
+ * @n consecutive reads fail as an all-ones MFINDEX does, while the counter
+ * restarts at 0 (a reset during PCIe error recovery): tracking recovers by
+ * itself within a second, and no answer is wrong meanwhile.
+ */
+static void all_ones_recovers(struct kunit *test, int n)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 9000);
+	struct usbts_snapshot snap;
+	struct usbts_ctrl *c;
+	static const int key;
+	u64 g0, start;
+	int err = -EAGAIN;
+
+	c = track_precise(test, reg, &key, a);
+	KUNIT_ASSERT_EQ(test, check_answer(test, c, a, &snap), 0);
+	g0 = snap.generation;
+	sim_fail(a, n, -EAGAIN, true);
+	start = ktime_get_ns();
+	while (ktime_get_ns() - start < 3 * NSEC_PER_SEC) {
+		err = check_answer(test, c, a, &snap);
+		KUNIT_ASSERT_TRUE(test, err == 0 || err == -EAGAIN);
+		if (!err && (snap.flags & USBTS_SNAP_PRECISE) &&
+		    READ_ONCE(a->fail_next) == 0)
+			break;
+		msleep(5);
+	}
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_LT_MSG(test, ktime_get_ns() - start, (u64)NSEC_PER_SEC,
+			    "%d failed reads", n);
+	KUNIT_EXPECT_GT(test, snap.generation, g0);
+	KUNIT_EXPECT_TRUE(test, usbts_sampler_pending(c));
+	KUNIT_EXPECT_EQ(test, a->holds, 1);
+	usbts_untrack(c);
+	KUNIT_EXPECT_EQ(test, a->holds, 0);
+	usbts_registry_destroy(reg);
+}
+
+static void usbts_core_all_ones_1(struct kunit *test)
+{
+	all_ones_recovers(test, 1);
+}
+
+static void usbts_core_all_ones_10(struct kunit *test)
+{
+	all_ones_recovers(test, 10);
+}
+
+static void usbts_core_all_ones_1000(struct kunit *test)
+{
+	all_ones_recovers(test, 1000);
+}
+
+/*
+ * A controller that dies (HCD_DEAD) fails its handles with ENODEV, and a
+ * new START does not join the dead object: it gets a fresh one, and the
+ * dead one's runtime PM hold is dropped.
+ */
+static void usbts_core_died_not_joined(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 5), *b = sim_new(test, 5);
+	struct usbts_snapshot snap;
+	struct usbts_ctrl *c1, *c2;
+	static const int key;
+	int i;
+
+	c1 = track_precise(test, reg, &key, a);
+	WRITE_ONCE(a->state, -ENODEV);
+	for (i = 0; i < 100 && usbts_sampler_pending(c1); i++)
+		msleep(10);
+	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c1));
+	KUNIT_EXPECT_EQ(test, usbts_snapshot(c1, &snap), -ENODEV);
+	c2 = usbts_track(reg, &key, &sim_ops, b);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c2));
+	KUNIT_EXPECT_PTR_NE(test, c1, c2);
+	KUNIT_EXPECT_EQ(test, a->holds, 0);
+	KUNIT_EXPECT_EQ(test, b->holds, 1);
+	KUNIT_EXPECT_EQ(test, usbts_wait_precise(c2, 1000), 0);
+	usbts_untrack(c1);
+	KUNIT_EXPECT_EQ(test, a->holds, 0);
+	KUNIT_EXPECT_EQ(test, a->frees, 1);
+	usbts_untrack(c2);
+	KUNIT_EXPECT_EQ(test, b->holds, 0);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wait_precise),
@@ -361,6 +464,10 @@ static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_enodev_after_removal),
 	KUNIT_CASE(usbts_core_eagain_when_not_running),
 	KUNIT_CASE(usbts_core_get_before_first_publish),
+	KUNIT_CASE(usbts_core_all_ones_1),
+	KUNIT_CASE(usbts_core_all_ones_10),
+	KUNIT_CASE(usbts_core_all_ones_1000),
+	KUNIT_CASE(usbts_core_died_not_joined),
 	{}
 };
 
