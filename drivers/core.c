@@ -389,12 +389,15 @@ void usbts_kill(struct usbts_registry *reg, const void *key)
 	mutex_unlock(&reg->lock);
 }
 
-static bool precise_or_dead(struct usbts_ctrl *ctrl)
+/* 0 once precise, -ENODEV once dead, else -EAGAIN.  Never sleeps. */
+static int precise_state(struct usbts_ctrl *ctrl)
 {
 	struct usbts_snapshot snap;
 	int err = usbts_snapshot(ctrl, &snap);
 
-	return err == -ENODEV || (!err && (snap.flags & USBTS_SNAP_PRECISE));
+	if (err)
+		return err;
+	return snap.flags & USBTS_SNAP_PRECISE ? 0 : -EAGAIN;
 }
 
 /**
@@ -402,21 +405,25 @@ static bool precise_or_dead(struct usbts_ctrl *ctrl)
  * @ctrl: controller
  * @timeout_ms: bound
  *
+ * The outcome is decided from the state after the wait, so a controller
+ * that died between the lookup and the wait (or during it) fails.
+ *
  * Return: 0, -ETIMEDOUT, -EINTR on a signal, or -ENODEV.
  */
 int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
 {
 	long left;
+	int err;
 
-	left = wait_event_interruptible_timeout(ctrl->wq, precise_or_dead(ctrl),
+	left = wait_event_interruptible_timeout(ctrl->wq,
+						precise_state(ctrl) != -EAGAIN,
 						msecs_to_jiffies(timeout_ms));
 	if (left < 0)
 		return -EINTR;
-	if (READ_ONCE(ctrl->dead))
-		return -ENODEV;
-	if (!left)
+	err = precise_state(ctrl);
+	if (err == -EAGAIN)
 		return -ETIMEDOUT;
-	return 0;
+	return err;
 }
 
 /**

@@ -456,6 +456,23 @@ static void usbts_core_died_not_joined(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/* A controller that died before START's wait fails START with ENODEV. */
+static void usbts_core_start_enodev_when_died(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 5);
+	struct usbts_ctrl *c;
+	static const int key;
+
+	WRITE_ONCE(a->state, -ENODEV);
+	c = usbts_track(reg, &key, &sim_ops, a);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_EXPECT_EQ(test, usbts_wait_precise(c, 500), -ENODEV);
+	usbts_untrack(c);
+	KUNIT_EXPECT_EQ(test, a->holds, 0);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wait_precise),
@@ -468,6 +485,7 @@ static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_all_ones_10),
 	KUNIT_CASE(usbts_core_all_ones_1000),
 	KUNIT_CASE(usbts_core_died_not_joined),
+	KUNIT_CASE(usbts_core_start_enodev_when_died),
 	{}
 };
 
