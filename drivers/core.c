@@ -408,7 +408,7 @@ static int precise_state(struct usbts_ctrl *ctrl)
  * The outcome is decided from the state after the wait, so a controller
  * that died between the lookup and the wait (or during it) fails.
  *
- * Return: 0, -ETIMEDOUT, -EINTR on a signal, or -ENODEV.
+ * Return: 0, -ETIMEDOUT, -ERESTARTSYS on a signal, or -ENODEV.
  */
 int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
 {
@@ -418,8 +418,9 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
 	left = wait_event_interruptible_timeout(ctrl->wq,
 						precise_state(ctrl) != -EAGAIN,
 						msecs_to_jiffies(timeout_ms));
+	/* the caller undoes its START: the syscall may simply be restarted */
 	if (left < 0)
-		return -EINTR;
+		return -ERESTARTSYS;
 	err = precise_state(ctrl);
 	if (err == -EAGAIN)
 		return -ETIMEDOUT;

@@ -473,6 +473,29 @@ static void usbts_core_start_enodev_when_died(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/*
+ * A signal during START's wait restarts the call (ERESTARTSYS), so that
+ * SA_RESTART handlers see no EINTR.
+ */
+static void usbts_core_start_restarts_on_signal(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 5);
+	struct usbts_ctrl *c;
+	static const int key;
+
+	sim_freeze(a, true);	/* no edge: START would wait its full time */
+	c = usbts_track(reg, &key, &sim_ops, a);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	allow_signal(SIGUSR1);
+	send_sig(SIGUSR1, current, 0);
+	KUNIT_EXPECT_EQ(test, usbts_wait_precise(c, 500), -ERESTARTSYS);
+	flush_signals(current);
+	disallow_signal(SIGUSR1);
+	usbts_untrack(c);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wait_precise),
@@ -486,6 +509,7 @@ static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_all_ones_1000),
 	KUNIT_CASE(usbts_core_died_not_joined),
 	KUNIT_CASE(usbts_core_start_enodev_when_died),
+	KUNIT_CASE(usbts_core_start_restarts_on_signal),
 	{}
 };
 

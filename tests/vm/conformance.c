@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/usb/timesync.h>
@@ -713,6 +714,60 @@ TEST_F(ts, stop_then_get_enoent)
 
 	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &s));
 	ASSERT_EQ(-ENOENT, get(self->fd, self->h, 0, 0, 0, 0, &g));
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * START waits for the first edge; a signal meanwhile restarts it under
+ * SA_RESTART (ERESTARTSYS inside), and is EINTR without: never another
+ * errno, never a handle left behind.
+ */
+static void start_under_signals(struct __test_metadata *_metadata, int bus,
+				int flags, int *interrupted)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = flags };
+	struct itimerval it = { { 0, 100 }, { 0, 100 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	int i, err;
+	__u32 h;
+
+	*interrupted = 0;
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	for (i = 0; i < 30; i++) {
+		int fd2 = open(DEV, O_RDWR);
+
+		ASSERT_LE(0, fd2);
+		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+		err = start(fd2, bus, 0, 0, &h);
+		ASSERT_EQ(0, setitimer(ITIMER_REAL, &off, NULL));
+		if (flags & SA_RESTART) {
+			ASSERT_EQ(0, err);
+		} else {
+			ASSERT_TRUE(err == 0 || err == -EINTR);
+		}
+		*interrupted += err == -EINTR;
+		close(fd2);
+	}
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(ts, start_restarts_after_sa_restart_signal)
+{
+	int interrupted;
+
+	start_under_signals(_metadata, self->xhci[1], SA_RESTART, &interrupted);
+}
+
+TEST_F(ts, start_eintr_after_plain_signal)
+{
+	int interrupted;
+
+	start_under_signals(_metadata, self->xhci[1], 0, &interrupted);
+	TH_LOG("%d of 30 STARTs interrupted", interrupted);
 }
 
 /* ---- GET never sleeps, also while the writer is busy ----------------------- */
