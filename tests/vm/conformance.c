@@ -730,7 +730,7 @@ static void start_under_signals(struct __test_metadata *_metadata, int bus,
 				int flags, int *interrupted)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = flags };
-	struct itimerval it = { { 0, 100 }, { 0, 100 } };
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	int i, err;
 	__u32 h;
@@ -741,6 +741,8 @@ static void start_under_signals(struct __test_metadata *_metadata, int bus,
 		int fd2 = open(DEV, O_RDWR);
 
 		ASSERT_LE(0, fd2);
+		/* one signal, 0.1 to 3 ms into the call: mostly in the wait */
+		it.it_value.tv_usec = 100 + 100 * i;
 		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 		err = start(fd2, bus, 0, 0, &h);
 		ASSERT_EQ(0, setitimer(ITIMER_REAL, &off, NULL));
