@@ -468,7 +468,8 @@ int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
  * @r: the reads
  * @n: number of reads
  *
- * The reads also feed the predictor.
+ * The reads also feed the predictor.  A failed read brings the sampler
+ * forward, so that GET is refused no longer than one burst.
  *
  * Return: 0, -ENODEV or -EAGAIN.
  */
@@ -490,8 +491,15 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 	for (i = 0; !err && i < n; i++)
 		usbts_pred_add_read(ctrl->pred, r[i].pre, r[i].post, r[i].mfindex);
 	publish(ctrl, err);
-	if (err == -ENODEV)
+	if (err == -ENODEV) {
 		ctrl_died(ctrl);
+	} else if (err && ctrl->sampling) {
+		/*
+		 * A failed read made GET refuse: the sampler runs now, not
+		 * when its (possibly 16 s) slow schedule says.
+		 */
+		mod_delayed_work(system_unbound_wq, &ctrl->work, 0);
+	}
 out:
 	mutex_unlock(&ctrl->lock);
 	return err;

@@ -496,6 +496,49 @@ static void usbts_core_start_restarts_on_signal(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/* Track, and wait until the sampler is on its slow schedule, just after a burst. */
+static struct usbts_ctrl *track_slow(struct kunit *test,
+				     struct usbts_registry *reg,
+				     const void *key, struct sim_counter *c)
+{
+	struct usbts_ctrl *ctrl = track_precise(test, reg, key, c);
+	unsigned int b;
+	int i;
+
+	for (i = 0; i < 400 && READ_ONCE(ctrl->bursts) < 103; i++)
+		msleep(10);
+	KUNIT_ASSERT_GE(test, READ_ONCE(ctrl->bursts), 103u);
+	b = READ_ONCE(ctrl->bursts);
+	for (i = 0; i < 500 && READ_ONCE(ctrl->bursts) == b; i++)
+		usleep_range(1000, 1100);
+	return ctrl;
+}
+
+/* A SAMPLE that meets a transient error does not block GET until the next burst. */
+static void usbts_core_sample_error_recovers_fast(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 77);
+	struct usbts_snapshot snap;
+	struct usbts_read r[4];
+	struct usbts_ctrl *c;
+	static const int key;
+	int i, err = 0;
+
+	c = track_slow(test, reg, &key, a);
+	sim_fail(a, 1, -EAGAIN, false);
+	KUNIT_EXPECT_EQ(test, usbts_sample(c, r, 4), -EAGAIN);
+	for (i = 0; i < 10; i++) {
+		err = check_answer(test, c, a, &snap);
+		if (!err)
+			break;
+		msleep(5);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, err, 0, "GET still refused 50 ms after the error");
+	usbts_untrack(c);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wait_precise),
@@ -510,6 +553,7 @@ static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_died_not_joined),
 	KUNIT_CASE(usbts_core_start_enodev_when_died),
 	KUNIT_CASE(usbts_core_start_restarts_on_signal),
+	KUNIT_CASE(usbts_core_sample_error_recovers_fast),
 	{}
 };
 
