@@ -92,12 +92,16 @@ void usbts_ctrl_put(struct usbts_ctrl *ctrl)
 	kref_put(&ctrl->kref, ctrl_release);
 }
 
-/* Rebuild the published snapshot from the predictor.  Under ctrl->lock. */
-static void publish(struct usbts_ctrl *ctrl, int read_err)
+/*
+ * Rebuild the published snapshot from the predictor.  Under ctrl->lock.
+ * Returns true if it began a new generation.
+ */
+static bool publish(struct usbts_ctrl *ctrl, int read_err)
 {
 	struct usbts_pred *p = ctrl->pred;
 	struct usbts_snapshot s = { };
 	unsigned long flags;
+	bool new_gen = false;
 
 	lockdep_assert_held(&ctrl->lock);
 	/* readers see pub only through the seqcount: build it aside */
@@ -106,6 +110,7 @@ static void publish(struct usbts_ctrl *ctrl, int read_err)
 		ctrl->pred_gen = p->model.gen;
 		s.generation = atomic64_inc_return(&ctrl->reg->next_generation);
 		ctrl->bursts = 0;
+		new_gen = true;
 	}
 	if (p->model.valid) {
 		s.m = p->model;
@@ -129,6 +134,7 @@ static void publish(struct usbts_ctrl *ctrl, int read_err)
 	raw_spin_unlock_irqrestore(&ctrl->pub_lock, flags);
 	if (s.flags & USBTS_SNAP_PRECISE)
 		wake_up_all(&ctrl->wq);
+	return new_gen;
 }
 
 /* One sandwiched read; interrupts are off for just the three reads. */
@@ -468,14 +474,16 @@ int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
  * @r: the reads
  * @n: number of reads
  *
- * The reads also feed the predictor.  A failed read brings the sampler
- * forward, so that GET is refused no longer than one burst.
+ * The reads also feed the predictor.  A failed read or a new generation
+ * brings the sampler forward, so that GET is refused no longer than one
+ * burst and a new generation converges on the fast schedule.
  *
  * Return: 0, -ENODEV or -EAGAIN.
  */
 int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 {
 	unsigned int i;
+	bool new_gen;
 	int err = 0;
 
 	mutex_lock(&ctrl->lock);
@@ -490,13 +498,14 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 	}
 	for (i = 0; !err && i < n; i++)
 		usbts_pred_add_read(ctrl->pred, r[i].pre, r[i].post, r[i].mfindex);
-	publish(ctrl, err);
+	new_gen = publish(ctrl, err);
 	if (err == -ENODEV) {
 		ctrl_died(ctrl);
-	} else if (err && ctrl->sampling) {
+	} else if ((err || new_gen) && ctrl->sampling) {
 		/*
-		 * A failed read made GET refuse: the sampler runs now, not
-		 * when its (possibly 16 s) slow schedule says.
+		 * A failed read made GET refuse, a new generation needs the
+		 * fast schedule: either way the sampler runs now, not when
+		 * its (possibly 16 s) slow schedule says.
 		 */
 		mod_delayed_work(system_unbound_wq, &ctrl->work, 0);
 	}

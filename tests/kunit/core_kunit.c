@@ -72,6 +72,28 @@ static void sim_fail(struct sim_counter *c, int n, int err, bool restart)
 	spin_unlock_irqrestore(&c->lock, flags);
 }
 
+/* Make the counter continue from @base now (a reset, a jump). */
+static void sim_restart(struct sim_counter *c, u32 base)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	c->base = base;
+	c->start = ktime_get_ns();
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+static unsigned int sim_reads(struct sim_counter *c)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&c->lock, flags);
+	n = c->reads;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return n;
+}
+
 static int sim_state(void *ctx)
 {
 	return READ_ONCE(((struct sim_counter *)ctx)->state);
@@ -539,6 +561,33 @@ static void usbts_core_sample_error_recovers_fast(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/* A new generation found by SAMPLE puts the sampler back on its fast schedule. */
+static void usbts_core_sample_new_generation_goes_fast(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 300);
+	struct usbts_snapshot snap;
+	struct usbts_read r[8];
+	struct usbts_ctrl *c;
+	static const int key;
+	unsigned int reads;
+	u64 g0;
+
+	c = track_slow(test, reg, &key, a);
+	KUNIT_ASSERT_EQ(test, usbts_snapshot(c, &snap), 0);
+	g0 = snap.generation;
+	sim_restart(a, 300 + 5000);
+	KUNIT_EXPECT_EQ(test, usbts_sample(c, r, 8), 0);
+	KUNIT_ASSERT_EQ(test, usbts_snapshot(c, &snap), 0);
+	KUNIT_EXPECT_GT(test, snap.generation, g0);
+	reads = sim_reads(a);
+	msleep(50);
+	KUNIT_EXPECT_GT_MSG(test, sim_reads(a), reads,
+			    "the sampler did not run within 50 ms");
+	usbts_untrack(c);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wait_precise),
@@ -554,6 +603,7 @@ static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_start_enodev_when_died),
 	KUNIT_CASE(usbts_core_start_restarts_on_signal),
 	KUNIT_CASE(usbts_core_sample_error_recovers_fast),
+	KUNIT_CASE(usbts_core_sample_new_generation_goes_fast),
 	{}
 };
 
