@@ -17,11 +17,13 @@
  * @misc: /dev/usb-timesync
  * @reg: tracked controllers
  * @nb: USB bus notifier: a removed bus kills its controller's tracking
+ * @pm_nb: system sleep notifier: tracking pauses across suspend
  */
 struct usbts_dev {
 	struct miscdevice misc;
 	struct usbts_registry reg;
 	struct notifier_block nb;
+	struct notifier_block pm_nb;
 };
 
 extern const struct file_operations usbts_fops;

@@ -58,6 +58,7 @@ void usbts_registry_init(struct usbts_registry *reg)
 	mutex_init(&reg->lock);
 	INIT_LIST_HEAD(&reg->ctrls);
 	atomic64_set(&reg->next_generation, 0);
+	reg->suspended = false;
 }
 
 /**
@@ -124,7 +125,10 @@ static bool publish(struct usbts_ctrl *ctrl, int read_err)
 			 USBTS_PRED_NOMINAL_NS / 2;
 		s.m.period = (u64)USBTS_PRED_NOMINAL_NS << USBTS_PRED_SHIFT;
 	}
-	if (read_err)
+	/* after a resume GET waits for a precise model in the new generation */
+	if (ctrl->settling && (s.flags & USBTS_SNAP_PRECISE) && !read_err)
+		ctrl->settling = false;
+	if (read_err || ctrl->suspended || ctrl->settling)
 		s.flags |= USBTS_SNAP_STOPPED;
 
 	raw_spin_lock_irqsave(&ctrl->pub_lock, flags);
@@ -230,7 +234,7 @@ static void sampler(struct work_struct *work)
 	int err;
 
 	mutex_lock(&ctrl->lock);
-	if (!ctrl->sampling) {
+	if (!ctrl->sampling || ctrl->suspended) {
 		mutex_unlock(&ctrl->lock);
 		return;
 	}
@@ -345,8 +349,11 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 	}
 	ctrl->users = 1;
 	ctrl->sampling = true;
+	/* during system sleep the registers are off limits: resume starts it */
+	ctrl->suspended = reg->suspended;
 	list_add(&ctrl->node, &reg->ctrls);
-	queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
+	if (!ctrl->suspended)
+		queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
 	mutex_unlock(&reg->lock);
 	return ctrl;
 }
@@ -491,6 +498,10 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 		err = -ENODEV;
 		goto out;
 	}
+	if (ctrl->suspended) {
+		err = -EAGAIN;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		err = read_one(ctrl, &r[i].pre, &r[i].post, &r[i].mfindex);
 		if (err)
@@ -512,6 +523,68 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 out:
 	mutex_unlock(&ctrl->lock);
 	return err;
+}
+
+/**
+ * usbts_registry_suspend() - the system is about to sleep
+ * @reg: registry
+ *
+ * From here until usbts_registry_resume() no register is read (the sampler
+ * is stopped, SAMPLE fails with -EAGAIN) and GET is refused with -EAGAIN:
+ * the counter stops or restarts across system sleep, and the pre-sleep
+ * model must not answer for it.  Idempotent.  May sleep.
+ */
+void usbts_registry_suspend(struct usbts_registry *reg)
+{
+	struct usbts_ctrl *ctrl;
+
+	mutex_lock(&reg->lock);
+	reg->suspended = true;
+	list_for_each_entry(ctrl, &reg->ctrls, node) {
+		mutex_lock(&ctrl->lock);
+		ctrl->suspended = true;
+		publish(ctrl, 0);
+		mutex_unlock(&ctrl->lock);
+		/* the sampler takes ctrl->lock, never reg->lock */
+		cancel_delayed_work_sync(&ctrl->work);
+	}
+	mutex_unlock(&reg->lock);
+}
+
+/**
+ * usbts_registry_resume() - the system has woken up
+ * @reg: registry
+ *
+ * Every tracked controller starts afresh: the predictor forgets the old
+ * mapping (MFINDEX restarts when the controller resumes, and nothing said
+ * before sleep can be trusted after it), the next read begins a new
+ * generation, and the sampler runs at once on its fast schedule.  GET is
+ * refused with -EAGAIN until the new generation has a precise model.
+ * Idempotent.
+ */
+void usbts_registry_resume(struct usbts_registry *reg)
+{
+	struct usbts_ctrl *ctrl;
+
+	mutex_lock(&reg->lock);
+	reg->suspended = false;
+	list_for_each_entry(ctrl, &reg->ctrls, node) {
+		mutex_lock(&ctrl->lock);
+		if (ctrl->suspended) {
+			ctrl->suspended = false;
+			usbts_pred_init(ctrl->pred);
+			/* the first read's predictor generation is new */
+			ctrl->pred_gen = 0;
+			ctrl->bursts = 0;
+			ctrl->retry_ms = 0;
+			ctrl->settling = true;
+			publish(ctrl, 0);
+			if (ctrl->sampling)
+				queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
+		}
+		mutex_unlock(&ctrl->lock);
+	}
+	mutex_unlock(&reg->lock);
 }
 
 /**

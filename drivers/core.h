@@ -45,11 +45,13 @@ struct usbts_counter_ops {
  * @lock: protects @ctrls and every controller's @users and @node
  * @ctrls: tracked controllers
  * @next_generation: source of generation numbers, unique per registry
+ * @suspended: the system is going to sleep or sleeping; under @lock
  */
 struct usbts_registry {
 	struct mutex lock;		/* see the kernel-doc above */
 	struct list_head ctrls;
 	atomic64_t next_generation;
+	bool suspended;
 };
 
 /* struct usbts_snapshot.flags */
@@ -80,6 +82,8 @@ struct usbts_snapshot {
  * @users: START handles; under @reg->lock
  * @dead: the controller is gone (removed, or died); set once, under @lock
  * @sampling: the sampler may run and re-arm itself; under @lock
+ * @suspended: system sleep: no register access, GET refused; under @lock
+ * @settling: resumed, GET refused until a precise model; under @lock
  * @lock: serialises the sampler, SAMPLE and teardown; protects @pred
  * @pub_lock: held, with interrupts off, only while @pub is written; a
  *	raw spinlock so that the write section never sleeps or is preempted,
@@ -104,6 +108,8 @@ struct usbts_ctrl {
 	unsigned int users;
 	bool dead;
 	bool sampling;
+	bool suspended;
+	bool settling;
 	struct mutex lock;		/* see the kernel-doc above */
 	raw_spinlock_t pub_lock;	/* see the kernel-doc above */
 	seqcount_raw_spinlock_t seq;
@@ -145,5 +151,7 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms);
 int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap);
 int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n);
 bool usbts_sampler_pending(struct usbts_ctrl *ctrl);
+void usbts_registry_suspend(struct usbts_registry *reg);
+void usbts_registry_resume(struct usbts_registry *reg);
 
 #endif /* _USBTS_CORE_H */

@@ -5,6 +5,7 @@
  * Copyright (C) 2026 The usb-timesync developers
  */
 #include <linux/module.h>
+#include <linux/suspend.h>
 #include <linux/slab.h>
 #include <linux/usb.h>
 
@@ -25,6 +26,32 @@ static int usbts_usb_notify(struct notifier_block *nb, unsigned long action,
 	return NOTIFY_OK;
 }
 
+/*
+ * Nothing else tells the core that the system sleeps: the controller's
+ * runtime PM hold does not stop system suspend, and after resume MFINDEX
+ * has restarted.  Refuse GET from before the devices suspend until a new
+ * generation is established after they resume.
+ */
+static int usbts_pm_notify(struct notifier_block *nb, unsigned long action,
+			   void *data)
+{
+	struct usbts_dev *dev = container_of(nb, struct usbts_dev, pm_nb);
+
+	switch (action) {
+	case PM_SUSPEND_PREPARE:
+	case PM_HIBERNATION_PREPARE:
+	case PM_RESTORE_PREPARE:
+		usbts_registry_suspend(&dev->reg);
+		break;
+	case PM_POST_SUSPEND:
+	case PM_POST_HIBERNATION:
+	case PM_POST_RESTORE:
+		usbts_registry_resume(&dev->reg);
+		break;
+	}
+	return NOTIFY_OK;
+}
+
 static struct usbts_dev *usbts_dev;
 
 static int __init usbts_init(void)
@@ -38,6 +65,8 @@ static int __init usbts_init(void)
 	usbts_registry_init(&dev->reg);
 	dev->nb.notifier_call = usbts_usb_notify;
 	usb_register_notify(&dev->nb);
+	dev->pm_nb.notifier_call = usbts_pm_notify;
+	register_pm_notifier(&dev->pm_nb);
 
 	dev->misc.minor = MISC_DYNAMIC_MINOR;
 	dev->misc.name = "usb-timesync";
@@ -45,6 +74,7 @@ static int __init usbts_init(void)
 	dev->misc.mode = 0660;
 	err = misc_register(&dev->misc);
 	if (err) {
+		unregister_pm_notifier(&dev->pm_nb);
 		usb_unregister_notify(&dev->nb);
 		usbts_registry_destroy(&dev->reg);
 		kfree(dev);
@@ -60,6 +90,7 @@ static void __exit usbts_exit(void)
 
 	/* no file is open: the module is pinned while one is */
 	misc_deregister(&dev->misc);
+	unregister_pm_notifier(&dev->pm_nb);
 	usb_unregister_notify(&dev->nb);
 	usbts_registry_destroy(&dev->reg);
 	kfree(dev);

@@ -588,6 +588,69 @@ static void usbts_core_sample_new_generation_goes_fast(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/*
+ * System sleep with the sampler on its slow schedule: from suspend to a
+ * precise model after resume GET and SAMPLE are refused with EAGAIN; the
+ * counter restarts at 0 meanwhile, every answer after resume is right, the
+ * generation is new, and a precise model is back within a second.
+ */
+static void usbts_core_suspend_resume(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 6000);
+	struct usbts_snapshot snap;
+	struct usbts_read r;
+	struct usbts_ctrl *c, *c2;
+	static const int key, key2;
+	u64 g0, start;
+	int err = -EAGAIN, refused = 0;
+
+	c = track_slow(test, reg, &key, a);
+	KUNIT_ASSERT_EQ(test, check_answer(test, c, a, &snap), 0);
+	g0 = snap.generation;
+
+	usbts_registry_suspend(reg);
+	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c));
+	KUNIT_EXPECT_EQ(test, usbts_snapshot(c, &snap), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, usbts_sample(c, &r, 1), -EAGAIN);
+	/* a START while asleep reads nothing until resume */
+	c2 = usbts_track(reg, &key2, &sim_ops, sim_new(test, 1));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c2));
+	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c2));
+	sim_freeze(a, true);
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, usbts_snapshot(c, &snap), -EAGAIN);
+	/* the controller resumes: MFINDEX restarts at 0 */
+	sim_freeze(a, false);
+	sim_restart(a, 0);
+
+	start = ktime_get_ns();
+	usbts_registry_resume(reg);
+	KUNIT_EXPECT_TRUE(test, usbts_sampler_pending(c2));
+	while (ktime_get_ns() - start < 2 * NSEC_PER_SEC) {
+		err = check_answer(test, c, a, &snap);
+		KUNIT_ASSERT_TRUE(test, err == 0 || err == -EAGAIN);
+		if (!err) {
+			KUNIT_EXPECT_GT(test, snap.generation, g0);
+			KUNIT_EXPECT_TRUE(test, snap.flags & USBTS_SNAP_PRECISE);
+			break;
+		}
+		refused++;
+		usleep_range(1000, 1100);
+	}
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_LT(test, ktime_get_ns() - start, (u64)NSEC_PER_SEC);
+	kunit_info(test, "settled %llu us after resume, %d refusals\n",
+		   div_u64(ktime_get_ns() - start, 1000), refused);
+	/* and it stays right */
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, check_answer(test, c, a, &snap), 0);
+	KUNIT_EXPECT_EQ(test, usbts_sample(c, &r, 1), 0);
+	usbts_untrack(c2);
+	usbts_untrack(c);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wait_precise),
@@ -604,6 +667,7 @@ static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_start_restarts_on_signal),
 	KUNIT_CASE(usbts_core_sample_error_recovers_fast),
 	KUNIT_CASE(usbts_core_sample_new_generation_goes_fast),
+	KUNIT_CASE(usbts_core_suspend_resume),
 	{}
 };
 

@@ -840,6 +840,122 @@ TEST_F(ts, get_never_sleeps_while_sample_publishes)
 	ASSERT_GT(atomic_load(&l.samples), 10);
 }
 
+/* ---- system suspend and resume ------------------------------------------ */
+
+/*
+ * SAMPLE one raw read, then ask GET when that microframe began: the read
+ * happened in it, so its start lies in (pre - 125 us, post], and GET's
+ * answer must be within accuracy_ns of that.  Returns -EAGAIN if SAMPLE or
+ * GET refused (documented, fine), else 0 with *out set.
+ */
+static int check_vs_sample(struct __test_metadata *_metadata, int fd, __u32 h,
+			   struct usb_timesync_frame_time *out)
+{
+	static struct usb_timesync_samples s;
+	struct usb_timesync_frame_time a, b;
+	__u64 x;
+	int d, err;
+
+	s.handle = h;
+	s.n_samples = 1;
+	s.reserved = 0;
+	if (ioctl(fd, USB_TIMESYNC_IOC_SAMPLE, &s)) {
+		ASSERT_EQ(EAGAIN, errno);
+		return -EAGAIN;
+	}
+	err = get(fd, h, 0, 0, 0, 0, &a);
+	if (err == -EAGAIN)
+		return err;
+	ASSERT_EQ(0, err);
+	/* the sampled microframe, in a's extended numbering */
+	d = ((a.current_hw_frame * 8 + a.current_hw_microframe) - s.samples[0].mfindex) & 16383;
+	ASSERT_LT(d, 8000);	/* GET came within a second of SAMPLE */
+	x = uframes(&a) - d;
+	err = get(fd, h, 0, 1, (__u32)(x >> 3), x & 7, &b);
+	if (err == -EAGAIN)
+		return err;
+	ASSERT_EQ(0, err);
+	if (b.generation != a.generation)
+		return -EAGAIN;	/* a new generation between the two: try again */
+	if (b.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN) {
+		EXPECT_LE(b.time_at_input_ns - (int64_t)b.accuracy_ns, s.samples[0].post_ns);
+		EXPECT_GE(b.time_at_input_ns + (int64_t)b.accuracy_ns + 125000,
+			  s.samples[0].pre_ns);
+	}
+	*out = b;
+	return 0;
+}
+
+static int64_t elapsed_ns(int64_t since)
+{
+	return clock_ns(CLOCK_MONOTONIC) - since;
+}
+
+/*
+ * System suspend and resume (freeze with pm_test=devices: the devices,
+ * xHCI included, really suspend and resume, and MFINDEX restarts).  Every
+ * GET after resume is right within its accuracy, checked against SAMPLE,
+ * or refused with EAGAIN; the generation is new; a known accuracy is back
+ * within 1 s.  Cycles start at different sampler phases, from the fast
+ * first second to the slow converged schedule.
+ */
+TEST_F(ts, suspend_resume_never_answers_from_before)
+{
+	static const int phase_ms[] = { 0, 50, 400, 1300, 2500, 4000 };
+	struct usb_timesync_frame_time g;
+	int64_t t0, settle[2], worst = 0;
+	int cycle, i, err, refused = 0, answered = 0;
+	__u32 hs[2];
+	__u64 g0[2];
+
+	if (access("/sys/power/state", W_OK) || access("/sys/power/pm_test", W_OK))
+		SKIP(return, "no /sys/power/pm_test");
+	ASSERT_EQ(0, write_sysfs("/sys/power/pm_test", "devices"));
+	write_sysfs("/sys/module/suspend/parameters/pm_test_delay", "0");
+	hs[0] = self->h;
+	ASSERT_EQ(0, start(self->fd, self->xhci[1], 0, 0, &hs[1]));
+
+	for (cycle = 0; cycle < (int)(sizeof(phase_ms) / sizeof(phase_ms[0])); cycle++) {
+		usleep(phase_ms[cycle] * 1000);
+		for (i = 0; i < 2; i++) {
+			ASSERT_EQ(0, get(self->fd, hs[i], 0, 0, 0, 0, &g));
+			g0[i] = g.generation;
+		}
+		ASSERT_EQ(0, write_sysfs("/sys/power/state", "freeze"));
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		settle[0] = settle[1] = -1;
+		while (elapsed_ns(t0) < 1500000000) {
+			for (i = 0; i < 2; i++) {
+				err = check_vs_sample(_metadata, self->fd, hs[i], &g);
+				if (err) {
+					refused++;
+					continue;
+				}
+				answered++;
+				/* never the model from before the sleep */
+				ASSERT_GT(g.generation, g0[i]);
+				if (settle[i] < 0 && g.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN)
+					settle[i] = elapsed_ns(t0);
+			}
+			if (settle[0] >= 0 && settle[1] >= 0 &&
+			    elapsed_ns(t0) > 200000000)
+				break;
+			usleep(1000);
+		}
+		for (i = 0; i < 2; i++) {
+			TH_LOG("cycle %d (phase %d ms), controller %d: accuracy known %.1f ms after resume",
+			       cycle, phase_ms[cycle], i, settle[i] / 1e6);
+			ASSERT_GE(settle[i], 0);
+			ASSERT_LT(settle[i], 1000000000);
+			if (settle[i] > worst)
+				worst = settle[i];
+		}
+	}
+	TH_LOG("%d answers checked against SAMPLE, %d refused with EAGAIN; settle at most %.1f ms",
+	       answered, refused, worst / 1e6);
+	write_sysfs("/sys/power/pm_test", "none");
+}
+
 /* ---- removal: these change the hardware and run last ---------------------- */
 
 TEST_F(ts, z1_enodev_after_device_removal)
