@@ -1006,4 +1006,110 @@ TEST_F(ts, z2_enodev_after_controller_removal)
 	ASSERT_EQ(-ENODEV, start(self->fd, self->xhci[1], 0, 0, &h));
 }
 
+/* PCI device directory of USB bus @bus, into @pci */
+static int bus_pci_dir(int bus, char *pci, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/usb%d/..", bus);
+	if (!realpath(path, pci))
+		return -1;
+	(void)len;
+	return 0;
+}
+
+/* Rescan PCI and wait up to 10 s for the second xHCI's USB 2 bus. */
+static int rescan_second_xhci(void)
+{
+	int i, bus = -1;
+
+	write_sysfs("/sys/bus/pci/rescan", "1");
+	for (i = 0; i < 100 && bus < 0; i++) {
+		bus = find_bus("xhci_hcd", 1);
+		if (bus < 0)
+			usleep(100000);
+	}
+	/* let its root hubs finish enumerating */
+	usleep(500000);
+	return bus;
+}
+
+struct start_race {
+	int fd;
+	int bus;
+	atomic_int stop;
+	atomic_long ok, enodev, eagain, etimedout, other;
+	atomic_int other_errno;
+};
+
+static void *start_loop(void *p)
+{
+	struct start_race *r = p;
+	struct usb_timesync_stop st;
+	__u32 h;
+	int err;
+
+	while (!atomic_load(&r->stop)) {
+		err = start(r->fd, r->bus, 0, USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE, &h);
+		if (!err) {
+			atomic_fetch_add(&r->ok, 1);
+			st = (struct usb_timesync_stop){ .handle = h };
+			if (ioctl(r->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &st))
+				atomic_store(&r->other_errno, errno);
+		} else if (err == -ENODEV) {
+			atomic_fetch_add(&r->enodev, 1);
+		} else if (err == -EAGAIN) {
+			atomic_fetch_add(&r->eagain, 1);
+		} else if (err == -ETIMEDOUT) {
+			atomic_fetch_add(&r->etimedout, 1);
+		} else {
+			atomic_fetch_add(&r->other, 1);
+			atomic_store(&r->other_errno, -err);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * START and STOP in a loop while the controller is removed: every START
+ * succeeds or fails with a documented errno (ENODEV once it is gone), and
+ * nothing touches freed memory (KASAN on the debug kernel).  Then the
+ * controller comes back and is tracked again.
+ */
+TEST_F(ts, z3_start_races_controller_removal)
+{
+	struct usb_timesync_frame_time g;
+	char pci[PATH_MAX], path[PATH_MAX + 16];
+	int round;
+	__u32 h;
+
+	for (round = 0; round < 3; round++) {
+		struct start_race r = { .fd = self->fd };
+		pthread_t t;
+
+		r.bus = find_bus("xhci_hcd", 1);
+		if (r.bus < 0)
+			r.bus = rescan_second_xhci();
+		ASSERT_GT(r.bus, 0);
+		ASSERT_EQ(0, bus_pci_dir(r.bus, pci, sizeof(pci)));
+		ASSERT_EQ(0, pthread_create(&t, NULL, start_loop, &r));
+		usleep(20000 + round * 40000);
+		snprintf(path, sizeof(path), "%s/remove", pci);
+		ASSERT_EQ(0, write_sysfs(path, "1"));
+		usleep(200000);
+		atomic_store(&r.stop, 1);
+		pthread_join(t, NULL);
+		TH_LOG("round %d: START ok %ld, ENODEV %ld, EAGAIN %ld, ETIMEDOUT %ld, other %ld",
+		       round, atomic_load(&r.ok), atomic_load(&r.enodev), atomic_load(&r.eagain),
+		       atomic_load(&r.etimedout), atomic_load(&r.other));
+		ASSERT_EQ(0, atomic_load(&r.other_errno));
+		ASSERT_GT(atomic_load(&r.enodev), 0);
+	}
+	/* back again, and tracked again */
+	ASSERT_GT(rescan_second_xhci(), 0);
+	ASSERT_EQ(0, start(self->fd, find_bus("xhci_hcd", 1), 0, 0, &h));
+	ASSERT_EQ(0, get(self->fd, h, 0, 0, 0, 0, &g));
+	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
+}
+
 TEST_HARNESS_MAIN
