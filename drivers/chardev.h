@@ -18,12 +18,14 @@
  * @reg: tracked controllers
  * @nb: USB bus notifier: a removed bus kills its controller's tracking
  * @pm_nb: system sleep notifier: tracking pauses across suspend
+ * @reboot_nb: reboot notifier: no register reads once shutdown begins
  */
 struct usbts_dev {
 	struct miscdevice misc;
 	struct usbts_registry reg;
 	struct notifier_block nb;
 	struct notifier_block pm_nb;
+	struct notifier_block reboot_nb;
 };
 
 extern const struct file_operations usbts_fops;

@@ -5,6 +5,7 @@
  * Copyright (C) 2026 The usb-timesync developers
  */
 #include <linux/module.h>
+#include <linux/reboot.h>
 #include <linux/suspend.h>
 #include <linux/slab.h>
 #include <linux/usb.h>
@@ -52,6 +53,19 @@ static int usbts_pm_notify(struct notifier_block *nb, unsigned long action,
 	return NOTIFY_OK;
 }
 
+/*
+ * Shutdown, reboot and kexec halt the controllers (device_shutdown())
+ * without telling usbcore's state: stop reading MFINDEX before that.
+ */
+static int usbts_reboot_notify(struct notifier_block *nb, unsigned long action,
+			       void *data)
+{
+	struct usbts_dev *dev = container_of(nb, struct usbts_dev, reboot_nb);
+
+	usbts_registry_suspend(&dev->reg);
+	return NOTIFY_DONE;
+}
+
 static struct usbts_dev *usbts_dev;
 
 static int __init usbts_init(void)
@@ -67,6 +81,8 @@ static int __init usbts_init(void)
 	usb_register_notify(&dev->nb);
 	dev->pm_nb.notifier_call = usbts_pm_notify;
 	register_pm_notifier(&dev->pm_nb);
+	dev->reboot_nb.notifier_call = usbts_reboot_notify;
+	register_reboot_notifier(&dev->reboot_nb);
 
 	dev->misc.minor = MISC_DYNAMIC_MINOR;
 	dev->misc.name = "usb-timesync";
@@ -74,6 +90,7 @@ static int __init usbts_init(void)
 	dev->misc.mode = 0660;
 	err = misc_register(&dev->misc);
 	if (err) {
+		unregister_reboot_notifier(&dev->reboot_nb);
 		unregister_pm_notifier(&dev->pm_nb);
 		usb_unregister_notify(&dev->nb);
 		usbts_registry_destroy(&dev->reg);
@@ -90,6 +107,7 @@ static void __exit usbts_exit(void)
 
 	/* no file is open: the module is pinned while one is */
 	misc_deregister(&dev->misc);
+	unregister_reboot_notifier(&dev->reboot_nb);
 	unregister_pm_notifier(&dev->pm_nb);
 	usb_unregister_notify(&dev->nb);
 	usbts_registry_destroy(&dev->reg);

@@ -56,6 +56,16 @@ static bool xhci_gone(struct usbts_xhci *x)
 	       READ_ONCE(x->rh[0]->state) == USB_STATE_NOTATTACHED;
 }
 
+/*
+ * MFINDEX may be read only while the controller runs: not while it is
+ * halted or reset.  HC_IS_RUNNING() is not enough, as it includes
+ * HC_STATE_QUIESCING, which usb_remove_hcd() sets before xhci-hcd halts
+ * and resets the controller (and the root hub bus suspend sets, too);
+ * HCD_RH_RUNNING is cleared at the start of both.  This holds for
+ * single-roothub controllers as well, as only the primary hcd is looked
+ * at.  System shutdown halts the controller without changing either: the
+ * module stops reading at the reboot notifier instead.
+ */
 static int xhci_state(void *ctx)
 {
 	struct usbts_xhci *x = ctx;
@@ -63,7 +73,8 @@ static int xhci_state(void *ctx)
 
 	if (xhci_gone(x))
 		return -ENODEV;
-	if (!HCD_HW_ACCESSIBLE(hcd) || !HC_IS_RUNNING(hcd->state))
+	if (!HCD_HW_ACCESSIBLE(hcd) || !HCD_RH_RUNNING(hcd) ||
+	    READ_ONCE(hcd->state) != HC_STATE_RUNNING)
 		return -EAGAIN;
 	return 0;
 }

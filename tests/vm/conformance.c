@@ -1112,4 +1112,83 @@ TEST_F(ts, z3_start_races_controller_removal)
 	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
 }
 
+struct get_check {
+	int fd;
+	__u32 h;
+	atomic_int stop;
+	atomic_long answered, eagain, enodev;
+	atomic_int bad_errno;
+};
+
+static void *get_check_loop(void *p)
+{
+	struct get_check *c = p;
+	struct usb_timesync_frame_time g;
+	int err;
+
+	while (!atomic_load(&c->stop)) {
+		err = get(c->fd, c->h, 0, 0, 0, 0, &g);
+		if (!err)
+			atomic_fetch_add(&c->answered, 1);
+		else if (err == -EAGAIN)
+			atomic_fetch_add(&c->eagain, 1);
+		else if (err == -ENODEV)
+			atomic_fetch_add(&c->enodev, 1);
+		else
+			atomic_store(&c->bad_errno, -err);
+	}
+	return NULL;
+}
+
+/*
+ * A controller reset by unbinding and binding xhci-hcd while tracked and
+ * read: GET answers, or fails with EAGAIN or ENODEV, and ENODEV for good
+ * once the controller is gone; after the bind it is tracked again, in a
+ * new generation.  No splat (MFINDEX is not read while xhci-hcd halts and
+ * resets the controller).
+ */
+TEST_F(ts, z4_controller_rebind_new_generation)
+{
+	struct get_check c = { .fd = self->fd };
+	struct usb_timesync_frame_time g;
+	char pci[PATH_MAX], *addr;
+	__u64 g0;
+	pthread_t t;
+	int bus, i;
+	__u32 h;
+
+	bus = find_bus("xhci_hcd", 1);
+	if (bus < 0)
+		bus = rescan_second_xhci();
+	ASSERT_GT(bus, 0);
+	ASSERT_EQ(0, bus_pci_dir(bus, pci, sizeof(pci)));
+	addr = strrchr(pci, '/') + 1;
+	ASSERT_EQ(0, start(self->fd, bus, 0, 0, &c.h));
+	ASSERT_EQ(0, get(self->fd, c.h, 0, 0, 0, 0, &g));
+	g0 = g.generation;
+	ASSERT_EQ(0, pthread_create(&t, NULL, get_check_loop, &c));
+	usleep(100000);
+	ASSERT_EQ(0, write_sysfs("/sys/bus/pci/drivers/xhci_hcd/unbind", addr));
+	usleep(100000);
+	atomic_store(&c.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("GET during unbind: %ld answered, %ld EAGAIN, %ld ENODEV",
+	       atomic_load(&c.answered), atomic_load(&c.eagain), atomic_load(&c.enodev));
+	ASSERT_EQ(0, atomic_load(&c.bad_errno));
+	ASSERT_EQ(-ENODEV, get(self->fd, c.h, 0, 0, 0, 0, &g));
+
+	ASSERT_EQ(0, write_sysfs("/sys/bus/pci/drivers/xhci_hcd/bind", addr));
+	for (i = 0, bus = -1; i < 100 && bus < 0; i++) {
+		bus = find_bus("xhci_hcd", 1);
+		if (bus < 0)
+			usleep(100000);
+	}
+	ASSERT_GT(bus, 0);
+	usleep(500000);
+	ASSERT_EQ(0, start(self->fd, bus, 0, 0, &h));
+	ASSERT_EQ(0, get(self->fd, h, 0, 0, 0, 0, &g));
+	ASSERT_GT(g.generation, g0);
+	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
+}
+
 TEST_HARNESS_MAIN
