@@ -47,8 +47,9 @@ struct usbts_file {
 	struct xarray handles;
 };
 
-static void handle_free(struct usbts_handle *h)
+static void handle_free(struct usbts_file *f, struct usbts_handle *h)
 {
+	atomic_dec(&f->dev->handles);
 	usbts_untrack(h->ctrl);
 	usb_put_dev(h->udev);
 	kfree(h);
@@ -85,7 +86,7 @@ static int usbts_release(struct inode *inode, struct file *file)
 
 	/* no ioctl can be running on a file being released */
 	xa_for_each(&f->handles, id, h)
-		handle_free(h);
+		handle_free(f, h);
 	xa_destroy(&f->handles);
 	kfree(f);
 	return 0;
@@ -137,6 +138,7 @@ static int usbts_start(struct usbts_file *f, void __user *argp)
 		err = -EFAULT;
 		goto untrack;
 	}
+	atomic_inc(&f->dev->handles);
 	xa_store(&f->handles, id, h, GFP_KERNEL);
 	return 0;
 
@@ -167,7 +169,7 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 		return -ENOENT;
 	/* let every GET that found h finish with it */
 	synchronize_rcu();
-	handle_free(h);
+	handle_free(f, h);
 	return 0;
 }
 

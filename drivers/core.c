@@ -33,6 +33,7 @@
 #include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
@@ -582,6 +583,30 @@ void usbts_registry_resume(struct usbts_registry *reg)
 			if (ctrl->sampling)
 				queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
 		}
+		mutex_unlock(&ctrl->lock);
+	}
+	mutex_unlock(&reg->lock);
+}
+
+/**
+ * usbts_registry_show() - the state of every tracked controller, for debugfs
+ * @m: where to print
+ * @reg: registry
+ */
+void usbts_registry_show(struct seq_file *m, struct usbts_registry *reg)
+{
+	struct usbts_ctrl *ctrl;
+
+	mutex_lock(&reg->lock);
+	seq_printf(m, "suspended %d\n", reg->suspended);
+	list_for_each_entry(ctrl, &reg->ctrls, node) {
+		mutex_lock(&ctrl->lock);
+		seq_printf(m, "controller %p users %u dead %d sampling %d suspended %d settling %d generation %llu precise %d stopped %d bursts %u interval_ms %u retry_ms %u\n",
+			   ctrl->key, ctrl->users, ctrl->dead, ctrl->sampling,
+			   ctrl->suspended, ctrl->settling, ctrl->pub.generation,
+			   !!(ctrl->pub.flags & USBTS_SNAP_PRECISE),
+			   !!(ctrl->pub.flags & USBTS_SNAP_STOPPED), ctrl->bursts,
+			   ctrl->interval_ms, ctrl->retry_ms);
 		mutex_unlock(&ctrl->lock);
 	}
 	mutex_unlock(&reg->lock);

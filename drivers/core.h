@@ -19,6 +19,8 @@
 
 #include "predictor.h"
 
+struct seq_file;
+
 /**
  * struct usbts_counter_ops - how the core reaches one frame counter
  * @read: read the raw 14-bit MFINDEX.  Called with interrupts disabled,
@@ -152,6 +154,7 @@ int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap);
 int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n);
 bool usbts_sampler_pending(struct usbts_ctrl *ctrl);
 void usbts_registry_suspend(struct usbts_registry *reg);
+void usbts_registry_show(struct seq_file *m, struct usbts_registry *reg);
 void usbts_registry_resume(struct usbts_registry *reg);
 
 #endif /* _USBTS_CORE_H */

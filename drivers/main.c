@@ -4,6 +4,7 @@
  *
  * Copyright (C) 2026 The usb-timesync developers
  */
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/reboot.h>
 #include <linux/suspend.h>
@@ -66,6 +67,27 @@ static int usbts_reboot_notify(struct notifier_block *nb, unsigned long action,
 	return NOTIFY_DONE;
 }
 
+static int usbts_controllers_show(struct seq_file *m, void *unused)
+{
+	usbts_registry_show(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(usbts_controllers);
+
+/*
+ * debugfs usb_timesync/: handles (open handles), controllers (one line per
+ * tracked controller) and, in fault-injection test builds, fail_mfindex/.
+ * Absent when the kernel has no debugfs.
+ */
+static void usbts_debugfs_init(struct usbts_dev *dev)
+{
+	dev->debugfs = debugfs_create_dir("usb_timesync", NULL);
+	debugfs_create_atomic_t("handles", 0444, dev->debugfs, &dev->handles);
+	debugfs_create_file("controllers", 0444, dev->debugfs, &dev->reg,
+			    &usbts_controllers_fops);
+	usbts_xhci_debugfs(dev->debugfs);
+}
+
 static struct usbts_dev *usbts_dev;
 
 static int __init usbts_init(void)
@@ -97,6 +119,7 @@ static int __init usbts_init(void)
 		kfree(dev);
 		return err;
 	}
+	usbts_debugfs_init(dev);
 	usbts_dev = dev;
 	return 0;
 }
@@ -106,6 +129,7 @@ static void __exit usbts_exit(void)
 	struct usbts_dev *dev = usbts_dev;
 
 	/* no file is open: the module is pinned while one is */
+	debugfs_remove_recursive(dev->debugfs);
 	misc_deregister(&dev->misc);
 	unregister_reboot_notifier(&dev->reboot_nb);
 	unregister_pm_notifier(&dev->pm_nb);

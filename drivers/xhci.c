@@ -20,6 +20,41 @@
 #include "core.h"
 #include "xhci.h"
 
+#if defined(USBTS_FAULT_INJECT) && IS_ENABLED(CONFIG_FAULT_INJECTION)
+#include <linux/fault-inject.h>
+
+/*
+ * Test builds only (USBTS_FAULT_INJECT=1, see drivers/Kbuild): MFINDEX
+ * reads return all-ones as the fault-injection framework decides, set in
+ * debugfs usb_timesync/fail_mfindex/.  probability 100, interval 1 and
+ * times N make the next N reads fail.
+ */
+static DECLARE_FAULT_ATTR(usbts_fail_mfindex);
+
+static bool fail_mfindex(void)
+{
+	return should_fail(&usbts_fail_mfindex, 1);
+}
+
+/**
+ * usbts_xhci_debugfs() - add the xHCI debugfs files
+ * @dir: the module's debugfs directory
+ */
+void usbts_xhci_debugfs(struct dentry *dir)
+{
+	fault_create_debugfs_attr("fail_mfindex", dir, &usbts_fail_mfindex);
+}
+#else
+static bool fail_mfindex(void)
+{
+	return false;
+}
+
+void usbts_xhci_debugfs(struct dentry *dir)
+{
+}
+#endif
+
 #define XHCI_RTSOFF		0x18
 #define XHCI_RTSOFF_MASK	(~0x1fu)
 #define XHCI_MFINDEX_MASK	0x3fff
@@ -87,7 +122,7 @@ static int xhci_read(void *ctx, u32 *mfindex)
 
 	if (err)
 		return err;
-	v = readl(x->mfindex);
+	v = fail_mfindex() ? ~0u : readl(x->mfindex);
 	/*
 	 * All-ones: the read did not reach the device.  That is transient
 	 * during PCIe error recovery or a link retrain; a device that is

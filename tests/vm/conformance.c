@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -954,6 +955,101 @@ TEST_F(ts, suspend_resume_never_answers_from_before)
 	TH_LOG("%d answers checked against SAMPLE, %d refused with EAGAIN; settle at most %.1f ms",
 	       answered, refused, worst / 1e6);
 	write_sysfs("/sys/power/pm_test", "none");
+}
+
+/* ---- debugfs: handle count, and injected all-ones reads ------------------- */
+
+#define DBG "/sys/kernel/debug/usb_timesync"
+
+/* Mount debugfs if needed; 0 if usb_timesync's directory is there. */
+static int have_debugfs(void)
+{
+	if (access(DBG, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	return access(DBG, F_OK);
+}
+
+static long read_long(const char *path)
+{
+	char buf[64];
+
+	if (read_sysfs(path, buf, sizeof(buf)))
+		return -1;
+	return atol(buf);
+}
+
+/* debugfs counts open handles; STOP and close bring it back down. */
+TEST_F(ts, debugfs_counts_handles)
+{
+	struct usb_timesync_stop st;
+	long n0;
+	__u32 h1, h2;
+	int fd2;
+
+	if (have_debugfs())
+		SKIP(return, "no debugfs");
+	n0 = read_long(DBG "/handles");
+	ASSERT_GE(n0, 1);	/* the fixture's */
+	fd2 = open(DEV, O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, start(fd2, self->xhci[0], 0, 0, &h1));
+	ASSERT_EQ(0, start(fd2, self->xhci[1], 0, 0, &h2));
+	ASSERT_EQ(n0 + 2, read_long(DBG "/handles"));
+	st = (struct usb_timesync_stop){ .handle = h1 };
+	ASSERT_EQ(0, ioctl(fd2, USB_TIMESYNC_IOC_STOP_TRACKING, &st));
+	ASSERT_EQ(n0 + 1, read_long(DBG "/handles"));
+	close(fd2);
+	ASSERT_EQ(n0, read_long(DBG "/handles"));
+	/* a failed START counts nothing */
+	ASSERT_EQ(-ENODEV, start(self->fd, 99, 0, 0, &h1));
+	ASSERT_EQ(n0, read_long(DBG "/handles"));
+}
+
+/*
+ * The next n MFINDEX reads return all-ones (fault injection, test builds
+ * on a kernel with CONFIG_FAULT_INJECTION_DEBUG_FS): for n = 1, 10 and
+ * 1000, every answer meanwhile is right (checked against SAMPLE) or
+ * refused with EAGAIN, and tracking recovers by itself, without a STOP.
+ */
+TEST_F(ts, all_ones_reads_recover)
+{
+	static const int runs[] = { 1, 10, 1000 };
+	struct usb_timesync_frame_time g;
+	char n[16];
+	int i, err, answered, refused;
+	int64_t t0, back;
+
+	if (have_debugfs() || access(DBG "/fail_mfindex/times", W_OK))
+		SKIP(return, "no fault injection in this build or kernel");
+	ASSERT_EQ(0, write_sysfs(DBG "/fail_mfindex/verbose", "0"));
+	ASSERT_EQ(0, write_sysfs(DBG "/fail_mfindex/interval", "1"));
+	for (i = 0; i < 3; i++) {
+		answered = refused = 0;
+		back = -1;
+		snprintf(n, sizeof(n), "%d", runs[i]);
+		ASSERT_EQ(0, write_sysfs(DBG "/fail_mfindex/times", n));
+		ASSERT_EQ(0, write_sysfs(DBG "/fail_mfindex/probability", "100"));
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		while (elapsed_ns(t0) < 5000000000LL) {
+			err = check_vs_sample(_metadata, self->fd, self->h, &g);
+			if (err) {
+				refused++;
+			} else {
+				answered++;
+				if (back < 0 && read_long(DBG "/fail_mfindex/times") == 0 &&
+				    g.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN)
+					back = elapsed_ns(t0);
+			}
+			if (back >= 0 && elapsed_ns(t0) > back + 100000000)
+				break;
+			usleep(1000);
+		}
+		write_sysfs(DBG "/fail_mfindex/probability", "0");
+		TH_LOG("%d all-ones reads: %d answers checked, %d refused; back after %.1f ms",
+		       runs[i], answered, refused, back / 1e6);
+		ASSERT_GE(back, 0);
+		ASSERT_EQ(0, read_long(DBG "/fail_mfindex/times"));
+	}
 }
 
 /* ---- removal: these change the hardware and run last ---------------------- */
