@@ -416,7 +416,7 @@ static void all_ones_recovers(struct kunit *test, int n)
 		if (!err && (snap.flags & USBTS_SNAP_PRECISE) &&
 		    READ_ONCE(a->fail_next) == 0)
 			break;
-		msleep(5);
+		usleep_range(5000, 5500);
 	}
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_LT_MSG(test, ktime_get_ns() - start, (u64)NSEC_PER_SEC,
@@ -461,7 +461,7 @@ static void usbts_core_died_not_joined(struct kunit *test)
 	c1 = track_precise(test, reg, &key, a);
 	WRITE_ONCE(a->state, -ENODEV);
 	for (i = 0; i < 100 && usbts_sampler_pending(c1); i++)
-		msleep(10);
+		usleep_range(10000, 11000);
 	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c1));
 	KUNIT_EXPECT_EQ(test, usbts_snapshot(c1, &snap), -ENODEV);
 	c2 = usbts_track(reg, &key, &sim_ops, b);
@@ -528,7 +528,7 @@ static struct usbts_ctrl *track_slow(struct kunit *test,
 	int i;
 
 	for (i = 0; i < 400 && READ_ONCE(ctrl->bursts) < 103; i++)
-		msleep(10);
+		usleep_range(10000, 11000);
 	KUNIT_ASSERT_GE(test, READ_ONCE(ctrl->bursts), 103u);
 	b = READ_ONCE(ctrl->bursts);
 	for (i = 0; i < 500 && READ_ONCE(ctrl->bursts) == b; i++)
@@ -554,7 +554,7 @@ static void usbts_core_sample_error_recovers_fast(struct kunit *test)
 		err = check_answer(test, c, a, &snap);
 		if (!err)
 			break;
-		msleep(5);
+		usleep_range(5000, 5500);
 	}
 	KUNIT_EXPECT_EQ_MSG(test, err, 0, "GET still refused 50 ms after the error");
 	usbts_untrack(c);
