@@ -80,14 +80,15 @@ struct usbts_xhci {
 };
 
 /*
- * Is the controller going away?  usb_remove_hcd() disconnects the primary
- * root hub (under usb_bus_idr_lock) before it stops the controller and
- * long before the registers are unmapped; xhci-hcd marks a controller that
- * died HCD_DEAD.
+ * Is the controller going away?  usb_remove_hcd() first clears
+ * rh_registered, then disconnects the primary root hub (under
+ * usb_bus_idr_lock), all before it stops the controller and long before
+ * the registers are unmapped; xhci-hcd marks a controller that died
+ * HCD_DEAD.  Tracking only ever begins on a registered root hub.
  */
 static bool xhci_gone(struct usbts_xhci *x)
 {
-	return HCD_DEAD(x->hcd) ||
+	return HCD_DEAD(x->hcd) || !x->hcd->rh_registered ||
 	       READ_ONCE(x->rh[0]->state) == USB_STATE_NOTATTACHED;
 }
 

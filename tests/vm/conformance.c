@@ -1212,6 +1212,8 @@ TEST_F(ts, z3_start_races_controller_removal)
 		       atomic_load(&r.etimedout), atomic_load(&r.other));
 		ASSERT_EQ(0, atomic_load(&r.other_errno));
 		ASSERT_GT(atomic_load(&r.enodev), 0);
+		/* a controller going away is ENODEV, never "try again" */
+		ASSERT_EQ(0, atomic_load(&r.eagain));
 	}
 	/* back again, and tracked again */
 	ASSERT_GT(rescan_second_xhci(), 0);
