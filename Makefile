@@ -179,7 +179,7 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 	@mkdir -p $(BUILD)/vm
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \
-		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c
+		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c -pthread
 	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $(BUILD)/vm/run-as tests/vm/run-as.c
 

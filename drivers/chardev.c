@@ -50,8 +50,9 @@ struct usbts_file {
 	struct xarray handles;
 };
 
-static void handle_free(struct usbts_handle *h)
+static void handle_free(struct usbts_file *f, struct usbts_handle *h)
 {
+	atomic_dec(&f->dev->handles);
 	usbts_untrack(h->ctrl);
 	usb_put_dev(h->udev);
 	kfree(h);
@@ -88,7 +89,7 @@ static int usbts_release(struct inode *inode, struct file *file)
 
 	/* no ioctl can be running on a file being released */
 	xa_for_each(&f->handles, id, h)
-		handle_free(h);
+		handle_free(f, h);
 	xa_destroy(&f->handles);
 	kfree(f);
 	return 0;
@@ -236,6 +237,7 @@ static int usbts_start(struct usbts_file *f, struct file *file,
 		err = -EFAULT;
 		goto untrack;
 	}
+	atomic_inc(&f->dev->handles);
 	xa_store(&f->handles, id, h, GFP_KERNEL);
 	return 0;
 
@@ -266,7 +268,7 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 		return -ENOENT;
 	/* let every GET that found h finish with it */
 	synchronize_rcu();
-	handle_free(h);
+	handle_free(f, h);
 	return 0;
 }
 
@@ -322,7 +324,10 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 		return err;
 
 	now = ktime_get_ns();
-	usbts_model_count_at(&snap.m, now, &x);
+	/* usbts_snapshot() gave a valid model; never use x unset regardless */
+	x = 0;
+	if (!usbts_model_count_at(&snap.m, now, &x))
+		return -EAGAIN;
 	arg.current_hw_frame = (x & USBTS_PRED_MFINDEX_MASK) >> 3;
 	arg.current_hw_microframe = x & 7;
 	arg.current_usb_frame = (u32)(x >> 3);

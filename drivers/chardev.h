@@ -7,6 +7,7 @@
 #ifndef _USBTS_CHARDEV_H
 #define _USBTS_CHARDEV_H
 
+#include <linux/atomic.h>
 #include <linux/miscdevice.h>
 #include <linux/notifier.h>
 
@@ -17,11 +18,19 @@
  * @misc: /dev/usb-timesync
  * @reg: tracked controllers
  * @nb: USB bus notifier: a removed bus kills its controller's tracking
+ * @pm_nb: system sleep notifier: tracking pauses across suspend
+ * @reboot_nb: reboot notifier: no register reads once shutdown begins
+ * @handles: open handles (START to STOP or close), shown in debugfs
+ * @debugfs: the module's debugfs directory, or an error pointer
  */
 struct usbts_dev {
 	struct miscdevice misc;
 	struct usbts_registry reg;
 	struct notifier_block nb;
+	struct notifier_block pm_nb;
+	struct notifier_block reboot_nb;
+	atomic_t handles;
+	struct dentry *debugfs;
 };
 
 extern const struct file_operations usbts_fops;

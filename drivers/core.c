@@ -18,8 +18,14 @@
  *
  * Locking: registry->lock (mutex) protects the list of controllers and
  * their users count and is taken before ctrl->lock (mutex), which
- * serialises the sampler, SAMPLE, teardown and the predictor.  Readers of
- * the snapshot take no lock.
+ * serialises the sampler, SAMPLE, teardown and the predictor.  The snapshot
+ * is written under ctrl->pub_lock, a raw spinlock taken with interrupts
+ * off and innermost, for the few instructions a copy takes.  Readers of
+ * the snapshot take no lock and write nothing: a reader that meets a
+ * writer spins for at most that copy.  The seqcount is tied to a raw
+ * spinlock rather than to ctrl->lock on purpose: with a seqcount_mutex_t a
+ * reader meeting a writer takes the mutex on PREEMPT_RT, which would make
+ * GET sleep under rcu_read_lock() and in START's wait condition.
  */
 #include <linux/errno.h>
 #include <linux/irqflags.h>
@@ -27,6 +33,7 @@
 #include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
@@ -36,6 +43,8 @@
 #define USBTS_FAST_BURSTS	100
 #define USBTS_SLOW_START_MS	100
 #define USBTS_MAX_INTERVAL_MS	16000
+/* After a failed burst: retry soon, then less often, at most this rarely. */
+#define USBTS_RETRY_MIN_MS	10
 #define USBTS_RETRY_MS		1000
 /* A burst ends this long after its first read even without an edge. */
 #define USBTS_BURST_NS		(3 * USBTS_PRED_NOMINAL_NS)
@@ -50,6 +59,7 @@ void usbts_registry_init(struct usbts_registry *reg)
 	mutex_init(&reg->lock);
 	INIT_LIST_HEAD(&reg->ctrls);
 	atomic64_set(&reg->next_generation, 0);
+	reg->suspended = false;
 }
 
 /**
@@ -84,11 +94,16 @@ void usbts_ctrl_put(struct usbts_ctrl *ctrl)
 	kref_put(&ctrl->kref, ctrl_release);
 }
 
-/* Rebuild the published snapshot from the predictor.  Under ctrl->lock. */
-static void publish(struct usbts_ctrl *ctrl, int read_err)
+/*
+ * Rebuild the published snapshot from the predictor.  Under ctrl->lock.
+ * Returns true if it began a new generation.
+ */
+static bool publish(struct usbts_ctrl *ctrl, int read_err)
 {
 	struct usbts_pred *p = ctrl->pred;
 	struct usbts_snapshot s = { };
+	unsigned long flags;
+	bool new_gen = false;
 
 	lockdep_assert_held(&ctrl->lock);
 	/* readers see pub only through the seqcount: build it aside */
@@ -97,6 +112,7 @@ static void publish(struct usbts_ctrl *ctrl, int read_err)
 		ctrl->pred_gen = p->model.gen;
 		s.generation = atomic64_inc_return(&ctrl->reg->next_generation);
 		ctrl->bursts = 0;
+		new_gen = true;
 	}
 	if (p->model.valid) {
 		s.m = p->model;
@@ -110,14 +126,20 @@ static void publish(struct usbts_ctrl *ctrl, int read_err)
 			 USBTS_PRED_NOMINAL_NS / 2;
 		s.m.period = (u64)USBTS_PRED_NOMINAL_NS << USBTS_PRED_SHIFT;
 	}
-	if (read_err)
+	/* after a resume GET waits for a precise model in the new generation */
+	if (ctrl->settling && (s.flags & USBTS_SNAP_PRECISE) && !read_err)
+		ctrl->settling = false;
+	if (read_err || ctrl->suspended || ctrl->settling)
 		s.flags |= USBTS_SNAP_STOPPED;
 
+	raw_spin_lock_irqsave(&ctrl->pub_lock, flags);
 	write_seqcount_begin(&ctrl->seq);
 	ctrl->pub = s;
 	write_seqcount_end(&ctrl->seq);
+	raw_spin_unlock_irqrestore(&ctrl->pub_lock, flags);
 	if (s.flags & USBTS_SNAP_PRECISE)
 		wake_up_all(&ctrl->wq);
+	return new_gen;
 }
 
 /* One sandwiched read; interrupts are off for just the three reads. */
@@ -137,31 +159,44 @@ static int read_one(struct usbts_ctrl *ctrl, s64 *pre, s64 *post, u32 *v)
 /*
  * Read until one edge has passed (plus two reads) or the burst budget is
  * spent.  Under ctrl->lock.
+ *
+ * A read that fails with -EAGAIN (the controller is not running, or the
+ * register read all-ones, as during PCIe error recovery or a link retrain)
+ * is transient: it is skipped, the good reads still count, and the burst
+ * goes on within its time budget, so a run of failing reads is consumed
+ * quickly while a slow failing read (a completion timeout) is tried about
+ * once.  Returns -ENODEV at once if the controller is dead, -EAGAIN if any
+ * read failed (the counter may have been reset meanwhile: GET refuses
+ * until a clean burst), else 0.
  */
 static int burst(struct usbts_ctrl *ctrl)
 {
 	s64 pre, post, start = 0;
-	int i, after = -1, err;
+	int i, good = 0, after = -1, err, ret = 0;
 	u32 v, first = 0;
 
 	lockdep_assert_held(&ctrl->lock);
 	for (i = 0; i < USBTS_BURST_READS && after != 0; i++) {
 		err = read_one(ctrl, &pre, &post, &v);
-		if (err)
-			return err;
-		usbts_pred_add_read(ctrl->pred, pre, post, v);
-		if (i == 0) {
-			first = v;
+		if (i == 0)
 			start = pre;
-		} else if (after < 0 && v != first) {
-			after = 2;
-		} else if (after > 0) {
-			after--;
+		if (err == -ENODEV)
+			return err;
+		if (err) {
+			ret = err;
+		} else {
+			usbts_pred_add_read(ctrl->pred, pre, post, v);
+			if (good++ == 0)
+				first = v;
+			else if (after < 0 && v != first)
+				after = 2;
+			else if (after > 0)
+				after--;
 		}
 		if (after < 0 && post - start > USBTS_BURST_NS)
 			break;
 	}
-	return 0;
+	return ret;
 }
 
 static unsigned long next_delay(struct usbts_ctrl *ctrl)
@@ -178,6 +213,20 @@ static unsigned long next_delay(struct usbts_ctrl *ctrl)
 	return msecs_to_jiffies(ctrl->interval_ms);
 }
 
+/*
+ * The counter reported -ENODEV: the controller died (HCD_DEAD), which is
+ * final.  Every handle fails with -ENODEV from now on and START waiters
+ * wake; the object leaves the registry at the next START on the key or at
+ * the last STOP, which also drop its runtime PM holds.  Under ctrl->lock.
+ */
+static void ctrl_died(struct usbts_ctrl *ctrl)
+{
+	lockdep_assert_held(&ctrl->lock);
+	ctrl->sampling = false;
+	WRITE_ONCE(ctrl->dead, true);
+	wake_up_all(&ctrl->wq);
+}
+
 static void sampler(struct work_struct *work)
 {
 	struct usbts_ctrl *ctrl = container_of(to_delayed_work(work),
@@ -186,19 +235,27 @@ static void sampler(struct work_struct *work)
 	int err;
 
 	mutex_lock(&ctrl->lock);
-	if (!ctrl->sampling) {
+	if (!ctrl->sampling || ctrl->suspended) {
 		mutex_unlock(&ctrl->lock);
 		return;
 	}
 	err = burst(ctrl);
 	publish(ctrl, err);
 	if (err == -ENODEV) {
-		ctrl->sampling = false;
+		ctrl_died(ctrl);
 		mutex_unlock(&ctrl->lock);
 		return;
 	}
-	ctrl->bursts++;
-	delay = err ? msecs_to_jiffies(USBTS_RETRY_MS) : next_delay(ctrl);
+	if (err) {
+		/* transient: keep sampling, back off 10 ms .. 1 s */
+		ctrl->retry_ms = clamp(ctrl->retry_ms * 2, USBTS_RETRY_MIN_MS,
+				       USBTS_RETRY_MS);
+		delay = msecs_to_jiffies(ctrl->retry_ms);
+	} else {
+		ctrl->retry_ms = 0;
+		ctrl->bursts++;
+		delay = next_delay(ctrl);
+	}
 	queue_delayed_work(system_unbound_wq, &ctrl->work, delay);
 	mutex_unlock(&ctrl->lock);
 }
@@ -219,12 +276,14 @@ static struct usbts_ctrl *ctrl_create(struct usbts_registry *reg,
 		return NULL;
 	}
 	kref_init(&ctrl->kref);
+	INIT_LIST_HEAD(&ctrl->node);
 	ctrl->reg = reg;
 	ctrl->key = key;
 	ctrl->ops = ops;
 	ctrl->ctx = ctx;
 	mutex_init(&ctrl->lock);
-	seqcount_mutex_init(&ctrl->seq, &ctrl->lock);
+	raw_spin_lock_init(&ctrl->pub_lock);
+	seqcount_raw_spinlock_init(&ctrl->seq, &ctrl->pub_lock);
 	init_waitqueue_head(&ctrl->wq);
 	INIT_DELAYED_WORK(&ctrl->work, sampler);
 	usbts_pred_init(ctrl->pred);
@@ -263,6 +322,11 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 
 	mutex_lock(&reg->lock);
 	list_for_each_entry(ctrl, &reg->ctrls, node) {
+		if (ctrl->key == key && READ_ONCE(ctrl->dead)) {
+			/* died under its users: retire it, make a new one */
+			ctrl_stop(ctrl);
+			break;
+		}
 		if (ctrl->key == key) {
 			ctrl->users++;
 			kref_get(&ctrl->kref);
@@ -286,8 +350,11 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 	}
 	ctrl->users = 1;
 	ctrl->sampling = true;
+	/* during system sleep the registers are off limits: resume starts it */
+	ctrl->suspended = reg->suspended;
 	list_add(&ctrl->node, &reg->ctrls);
-	queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
+	if (!ctrl->suspended)
+		queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
 	mutex_unlock(&reg->lock);
 	return ctrl;
 }
@@ -304,7 +371,8 @@ void usbts_untrack(struct usbts_ctrl *ctrl)
 	struct usbts_registry *reg = ctrl->reg;
 
 	mutex_lock(&reg->lock);
-	if (!--ctrl->users && !ctrl->dead)
+	/* still listed unless usbts_kill() or a new START retired it */
+	if (!--ctrl->users && !list_empty(&ctrl->node))
 		ctrl_stop(ctrl);
 	mutex_unlock(&reg->lock);
 	usbts_ctrl_put(ctrl);
@@ -335,12 +403,15 @@ void usbts_kill(struct usbts_registry *reg, const void *key)
 	mutex_unlock(&reg->lock);
 }
 
-static bool precise_or_dead(struct usbts_ctrl *ctrl)
+/* 0 once precise, -ENODEV once dead, else -EAGAIN.  Never sleeps. */
+static int precise_state(struct usbts_ctrl *ctrl)
 {
 	struct usbts_snapshot snap;
 	int err = usbts_snapshot(ctrl, &snap);
 
-	return err == -ENODEV || (!err && (snap.flags & USBTS_SNAP_PRECISE));
+	if (err)
+		return err;
+	return snap.flags & USBTS_SNAP_PRECISE ? 0 : -EAGAIN;
 }
 
 /**
@@ -348,21 +419,26 @@ static bool precise_or_dead(struct usbts_ctrl *ctrl)
  * @ctrl: controller
  * @timeout_ms: bound
  *
- * Return: 0, -ETIMEDOUT, -EINTR on a signal, or -ENODEV.
+ * The outcome is decided from the state after the wait, so a controller
+ * that died between the lookup and the wait (or during it) fails.
+ *
+ * Return: 0, -ETIMEDOUT, -ERESTARTSYS on a signal, or -ENODEV.
  */
 int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
 {
 	long left;
+	int err;
 
-	left = wait_event_interruptible_timeout(ctrl->wq, precise_or_dead(ctrl),
+	left = wait_event_interruptible_timeout(ctrl->wq,
+						precise_state(ctrl) != -EAGAIN,
 						msecs_to_jiffies(timeout_ms));
+	/* the caller undoes its START: the syscall may simply be restarted */
 	if (left < 0)
-		return -EINTR;
-	if (READ_ONCE(ctrl->dead))
-		return -ENODEV;
-	if (!left)
+		return -ERESTARTSYS;
+	err = precise_state(ctrl);
+	if (err == -EAGAIN)
 		return -ETIMEDOUT;
-	return 0;
+	return err;
 }
 
 /**
@@ -370,8 +446,14 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
  * @ctrl: controller
  * @snap: where to copy it
  *
- * Return: 0, -ENODEV once the controller is gone, or -EAGAIN while it is
- * not running or suspended.
+ * Safe in any context, including under rcu_read_lock(), with preemption or
+ * interrupts off, and inside a wait_event() condition, on every
+ * preemption model: it neither takes a lock nor writes shared memory.
+ *
+ * Return: 0 with a usable model (snap->m.valid set, a non-zero
+ * generation), -ENODEV once the controller is gone, or -EAGAIN while it is
+ * not running or suspended, or before the sampler has published a model
+ * at all.  On an error *@snap must not be used.
  */
 int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
 {
@@ -387,7 +469,9 @@ int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
 		seq = read_seqcount_begin(&ctrl->seq);
 		*snap = ctrl->pub;
 	} while (read_seqcount_retry(&ctrl->seq, seq));
-	if (snap->flags & USBTS_SNAP_STOPPED)
+	/* nothing published yet (a START that did not wait), or stopped */
+	if (!snap->m.valid || !snap->generation ||
+	    (snap->flags & USBTS_SNAP_STOPPED))
 		return -EAGAIN;
 	return 0;
 }
@@ -398,18 +482,25 @@ int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
  * @r: the reads
  * @n: number of reads
  *
- * The reads also feed the predictor.
+ * The reads also feed the predictor.  A failed read or a new generation
+ * brings the sampler forward, so that GET is refused no longer than one
+ * burst and a new generation converges on the fast schedule.
  *
  * Return: 0, -ENODEV or -EAGAIN.
  */
 int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 {
 	unsigned int i;
+	bool new_gen;
 	int err = 0;
 
 	mutex_lock(&ctrl->lock);
 	if (ctrl->dead) {
 		err = -ENODEV;
+		goto out;
+	}
+	if (ctrl->suspended) {
+		err = -EAGAIN;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -419,10 +510,106 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 	}
 	for (i = 0; !err && i < n; i++)
 		usbts_pred_add_read(ctrl->pred, r[i].pre, r[i].post, r[i].mfindex);
-	publish(ctrl, err);
+	new_gen = publish(ctrl, err);
+	if (err == -ENODEV) {
+		ctrl_died(ctrl);
+	} else if ((err || new_gen) && ctrl->sampling) {
+		/*
+		 * A failed read made GET refuse, a new generation needs the
+		 * fast schedule: either way the sampler runs now, not when
+		 * its (possibly 16 s) slow schedule says.
+		 */
+		mod_delayed_work(system_unbound_wq, &ctrl->work, 0);
+	}
 out:
 	mutex_unlock(&ctrl->lock);
 	return err;
+}
+
+/**
+ * usbts_registry_suspend() - the system is about to sleep
+ * @reg: registry
+ *
+ * From here until usbts_registry_resume() no register is read (the sampler
+ * is stopped, SAMPLE fails with -EAGAIN) and GET is refused with -EAGAIN:
+ * the counter stops or restarts across system sleep, and the pre-sleep
+ * model must not answer for it.  Idempotent.  May sleep.
+ */
+void usbts_registry_suspend(struct usbts_registry *reg)
+{
+	struct usbts_ctrl *ctrl;
+
+	mutex_lock(&reg->lock);
+	reg->suspended = true;
+	list_for_each_entry(ctrl, &reg->ctrls, node) {
+		mutex_lock(&ctrl->lock);
+		ctrl->suspended = true;
+		publish(ctrl, 0);
+		mutex_unlock(&ctrl->lock);
+		/* the sampler takes ctrl->lock, never reg->lock */
+		cancel_delayed_work_sync(&ctrl->work);
+	}
+	mutex_unlock(&reg->lock);
+}
+
+/**
+ * usbts_registry_resume() - the system has woken up
+ * @reg: registry
+ *
+ * Every tracked controller starts afresh: the predictor forgets the old
+ * mapping (MFINDEX restarts when the controller resumes, and nothing said
+ * before sleep can be trusted after it), the next read begins a new
+ * generation, and the sampler runs at once on its fast schedule.  GET is
+ * refused with -EAGAIN until the new generation has a precise model.
+ * Idempotent.
+ */
+void usbts_registry_resume(struct usbts_registry *reg)
+{
+	struct usbts_ctrl *ctrl;
+
+	mutex_lock(&reg->lock);
+	reg->suspended = false;
+	list_for_each_entry(ctrl, &reg->ctrls, node) {
+		mutex_lock(&ctrl->lock);
+		if (ctrl->suspended) {
+			ctrl->suspended = false;
+			usbts_pred_init(ctrl->pred);
+			/* the first read's predictor generation is new */
+			ctrl->pred_gen = 0;
+			ctrl->bursts = 0;
+			ctrl->retry_ms = 0;
+			ctrl->settling = true;
+			publish(ctrl, 0);
+			if (ctrl->sampling)
+				queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
+		}
+		mutex_unlock(&ctrl->lock);
+	}
+	mutex_unlock(&reg->lock);
+}
+
+/**
+ * usbts_registry_show() - the state of every tracked controller, for debugfs
+ * @m: where to print
+ * @reg: registry
+ */
+void usbts_registry_show(struct seq_file *m, struct usbts_registry *reg)
+{
+	struct usbts_ctrl *ctrl;
+
+	mutex_lock(&reg->lock);
+	seq_printf(m, "suspended %d\n", reg->suspended);
+	list_for_each_entry(ctrl, &reg->ctrls, node) {
+		mutex_lock(&ctrl->lock);
+		seq_printf(m, "controller %p users %u dead %d sampling %d suspended %d settling %d generation %llu precise %d stopped %d bursts %u interval_ms %u retry_ms %u\n",
+			   ctrl->key, ctrl->users, ctrl->dead, ctrl->sampling,
+			   ctrl->suspended, ctrl->settling, ctrl->pub.generation,
+			   !!(ctrl->pub.flags & USBTS_SNAP_PRECISE),
+			   !!(ctrl->pub.flags & USBTS_SNAP_STOPPED), ctrl->bursts,
+			   ctrl->interval_ms, ctrl->retry_ms);
+		mutex_unlock(&ctrl->lock);
+	}
+	mutex_unlock(&reg->lock);
 }
 
 /**

@@ -12,17 +12,21 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/seqlock.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "predictor.h"
 
+struct seq_file;
+
 /**
  * struct usbts_counter_ops - how the core reaches one frame counter
  * @read: read the raw 14-bit MFINDEX.  Called with interrupts disabled,
- *	between two clock reads.  Returns 0, -EAGAIN while the controller is
- *	not running or suspended, or -ENODEV once it is gone.
+ *	between two clock reads.  Returns 0; -EAGAIN while the controller is
+ *	not running or suspended, or for a read that failed transiently (an
+ *	all-ones value); or -ENODEV once it is dead for good.
  * @state: the same answer as @read would give, without touching the
  *	hardware; must not sleep (GET calls it).
  * @hold: keep the counter running while tracked (runtime PM); may sleep.
@@ -43,11 +47,13 @@ struct usbts_counter_ops {
  * @lock: protects @ctrls and every controller's @users and @node
  * @ctrls: tracked controllers
  * @next_generation: source of generation numbers, unique per registry
+ * @suspended: the system is going to sleep or sleeping; under @lock
  */
 struct usbts_registry {
 	struct mutex lock;		/* see the kernel-doc above */
 	struct list_head ctrls;
 	atomic64_t next_generation;
+	bool suspended;
 };
 
 /* struct usbts_snapshot.flags */
@@ -76,10 +82,15 @@ struct usbts_snapshot {
  * @ops: counter access
  * @ctx: argument of @ops
  * @users: START handles; under @reg->lock
- * @dead: the controller is gone; set once, under @lock
+ * @dead: the controller is gone (removed, or died); set once, under @lock
  * @sampling: the sampler may run and re-arm itself; under @lock
+ * @suspended: system sleep: no register access, GET refused; under @lock
+ * @settling: resumed, GET refused until a precise model; under @lock
  * @lock: serialises the sampler, SAMPLE and teardown; protects @pred
- * @seq: publication of @pub; written under @lock
+ * @pub_lock: held, with interrupts off, only while @pub is written; a
+ *	raw spinlock so that the write section never sleeps or is preempted,
+ *	also on PREEMPT_RT
+ * @seq: publication of @pub; written under @pub_lock
  * @pub: the snapshot GET reads, lock-free, through @seq
  * @pred: the predictor
  * @work: the sampler
@@ -87,6 +98,7 @@ struct usbts_snapshot {
  * @pred_gen: predictor generation behind @pub.generation
  * @bursts: sampler bursts in this generation
  * @interval_ms: current sampler period
+ * @retry_ms: current retry delay after failed bursts, 0 after a good one
  */
 struct usbts_ctrl {
 	struct kref kref;
@@ -98,8 +110,11 @@ struct usbts_ctrl {
 	unsigned int users;
 	bool dead;
 	bool sampling;
+	bool suspended;
+	bool settling;
 	struct mutex lock;		/* see the kernel-doc above */
-	seqcount_mutex_t seq;
+	raw_spinlock_t pub_lock;	/* see the kernel-doc above */
+	seqcount_raw_spinlock_t seq;
 	struct usbts_snapshot pub;
 	struct usbts_pred *pred;
 	struct delayed_work work;
@@ -107,6 +122,7 @@ struct usbts_ctrl {
 	u32 pred_gen;
 	unsigned int bursts;
 	unsigned int interval_ms;
+	unsigned int retry_ms;
 };
 
 /**
@@ -137,5 +153,8 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms);
 int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap);
 int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n);
 bool usbts_sampler_pending(struct usbts_ctrl *ctrl);
+void usbts_registry_suspend(struct usbts_registry *reg);
+void usbts_registry_show(struct seq_file *m, struct usbts_registry *reg);
+void usbts_registry_resume(struct usbts_registry *reg);
 
 #endif /* _USBTS_CORE_H */

@@ -20,6 +20,41 @@
 #include "core.h"
 #include "xhci.h"
 
+#if defined(USBTS_FAULT_INJECT) && IS_ENABLED(CONFIG_FAULT_INJECTION)
+#include <linux/fault-inject.h>
+
+/*
+ * Test builds only (USBTS_FAULT_INJECT=1, see drivers/Kbuild): MFINDEX
+ * reads return all-ones as the fault-injection framework decides, set in
+ * debugfs usb_timesync/fail_mfindex/.  probability 100, interval 1 and
+ * times N make the next N reads fail.
+ */
+static DECLARE_FAULT_ATTR(usbts_fail_mfindex);
+
+static bool fail_mfindex(void)
+{
+	return should_fail(&usbts_fail_mfindex, 1);
+}
+
+/**
+ * usbts_xhci_debugfs() - add the xHCI debugfs files
+ * @dir: the module's debugfs directory
+ */
+void usbts_xhci_debugfs(struct dentry *dir)
+{
+	fault_create_debugfs_attr("fail_mfindex", dir, &usbts_fail_mfindex);
+}
+#else
+static bool fail_mfindex(void)
+{
+	return false;
+}
+
+void usbts_xhci_debugfs(struct dentry *dir)
+{
+}
+#endif
+
 #define XHCI_RTSOFF		0x18
 #define XHCI_RTSOFF_MASK	(~0x1fu)
 #define XHCI_MFINDEX_MASK	0x3fff
@@ -30,25 +65,52 @@
 /**
  * struct usbts_xhci - what the core's counter ops need of one controller
  * @hcd: the primary hcd (referenced)
+ * @dev: the controller device, hcd->self.controller (referenced)
  * @mfindex: the MFINDEX register, found by hold()
- * @rh: root hubs kept awake while tracked (referenced)
+ * @rh: root hubs kept awake while tracked (referenced); rh[0] is the
+ *	primary hcd's
  * @held: runtime PM references taken by hold()
  */
 struct usbts_xhci {
 	struct usb_hcd *hcd;
+	struct device *dev;
 	void __iomem *mfindex;
 	struct usb_device *rh[2];
 	bool held;
 };
 
+/*
+ * Is the controller going away?  usb_remove_hcd() first clears
+ * rh_registered, then disconnects the primary root hub (under
+ * usb_bus_idr_lock), all before it stops the controller and long before
+ * the registers are unmapped; xhci-hcd marks a controller that died
+ * HCD_DEAD.  Tracking only ever begins on a registered root hub.
+ */
+static bool xhci_gone(struct usbts_xhci *x)
+{
+	return HCD_DEAD(x->hcd) || !x->hcd->rh_registered ||
+	       READ_ONCE(x->rh[0]->state) == USB_STATE_NOTATTACHED;
+}
+
+/*
+ * MFINDEX may be read only while the controller runs: not while it is
+ * halted or reset.  HC_IS_RUNNING() is not enough, as it includes
+ * HC_STATE_QUIESCING, which usb_remove_hcd() sets before xhci-hcd halts
+ * and resets the controller (and the root hub bus suspend sets, too);
+ * HCD_RH_RUNNING is cleared at the start of both.  This holds for
+ * single-roothub controllers as well, as only the primary hcd is looked
+ * at.  System shutdown halts the controller without changing either: the
+ * module stops reading at the reboot notifier instead.
+ */
 static int xhci_state(void *ctx)
 {
 	struct usbts_xhci *x = ctx;
 	struct usb_hcd *hcd = x->hcd;
 
-	if (HCD_DEAD(hcd))
+	if (xhci_gone(x))
 		return -ENODEV;
-	if (!HCD_HW_ACCESSIBLE(hcd) || !HC_IS_RUNNING(hcd->state))
+	if (!HCD_HW_ACCESSIBLE(hcd) || !HCD_RH_RUNNING(hcd) ||
+	    READ_ONCE(hcd->state) != HC_STATE_RUNNING)
 		return -EAGAIN;
 	return 0;
 }
@@ -61,9 +123,15 @@ static int xhci_read(void *ctx, u32 *mfindex)
 
 	if (err)
 		return err;
-	v = readl(x->mfindex);
-	if (v == ~0u)	/* the device fell off the bus */
-		return -ENODEV;
+	v = fail_mfindex() ? ~0u : readl(x->mfindex);
+	/*
+	 * All-ones: the read did not reach the device.  That is transient
+	 * during PCIe error recovery or a link retrain; a device that is
+	 * really gone is marked HCD_DEAD by xhci-hcd, or removed (and the
+	 * core told through USB_BUS_REMOVE), and xhci_state() says so.
+	 */
+	if (v == ~0u)
+		return -EAGAIN;
 	*mfindex = v & XHCI_MFINDEX_MASK;
 	return 0;
 }
@@ -78,8 +146,20 @@ static void xhci_release(void *ctx)
 	for (i = 0; i < ARRAY_SIZE(x->rh); i++)
 		if (x->rh[i])
 			pm_runtime_put(&x->rh[i]->dev);
-	pm_runtime_put(x->hcd->self.controller);
+	pm_runtime_put(x->dev);
 	x->held = false;
+}
+
+/*
+ * A runtime PM failure means "cannot run now" (EAGAIN) unless the
+ * controller is going away, which the uAPI reports as ENODEV.
+ */
+static int hold_error(struct usbts_xhci *x)
+{
+	if (xhci_gone(x) || !device_is_registered(x->dev) ||
+	    (x->rh[1] && READ_ONCE(x->rh[1]->state) == USB_STATE_NOTATTACHED))
+		return -ENODEV;
+	return -EAGAIN;
 }
 
 /*
@@ -94,15 +174,15 @@ static int xhci_hold(void *ctx)
 	void __iomem *regs = x->hcd->regs;
 	int i, err;
 
-	err = pm_runtime_resume_and_get(x->hcd->self.controller);
+	err = pm_runtime_resume_and_get(x->dev);
 	if (err)
-		return -EAGAIN;
+		return hold_error(x);
 	for (i = 0; i < ARRAY_SIZE(x->rh); i++) {
 		if (!x->rh[i])
 			continue;
 		err = pm_runtime_resume_and_get(&x->rh[i]->dev);
 		if (err) {
-			err = -EAGAIN;
+			err = hold_error(x);
 			goto put;
 		}
 	}
@@ -119,7 +199,7 @@ put:
 	while (--i >= 0)
 		if (x->rh[i])
 			pm_runtime_put(&x->rh[i]->dev);
-	pm_runtime_put(x->hcd->self.controller);
+	pm_runtime_put(x->dev);
 	return err;
 }
 
@@ -131,6 +211,7 @@ static void xhci_free(void *ctx)
 	xhci_release(ctx);
 	for (i = 0; i < ARRAY_SIZE(x->rh); i++)
 		usb_put_dev(x->rh[i]);
+	put_device(x->dev);
 	usb_put_hcd(x->hcd);
 	kfree(x);
 }
@@ -162,6 +243,7 @@ const void *usbts_xhci_bus_key(void *bus)
 struct find_args {
 	u32 busnum;
 	u32 devnum;
+	struct usb_hcd *primary;
 	struct usb_device *found;
 };
 
@@ -177,6 +259,23 @@ static int find_dev(struct usb_device *udev, void *data)
 	return 1;
 }
 
+/*
+ * The other root hub of a->primary's controller (its USB 3 bus).  The
+ * iterator holds a reference on @udev, which holds one on its hcd, so
+ * looking at that hcd here is safe whatever is being removed.
+ */
+static int find_shared_rh(struct usb_device *udev, void *data)
+{
+	struct find_args *a = data;
+	struct usb_hcd *hcd = bus_to_hcd(udev->bus);
+
+	if (udev->parent || hcd == a->primary || hcd->primary_hcd != a->primary ||
+	    udev->state == USB_STATE_NOTATTACHED)
+		return 0;
+	a->found = usb_get_dev(udev);
+	return 1;
+}
+
 /**
  * usbts_xhci_lookup() - find a bus or device and its xHCI counter
  * @busnum: bus number
@@ -186,49 +285,70 @@ static int find_dev(struct usb_device *udev, void *data)
  * @ctx: new counter context for usbts_xhci_ops, owned by the caller
  *
  * Touches no register: usbts_xhci_ops.hold wakes the controller first.
+ * Everything the context points to is pinned here, while the controller
+ * cannot be removed: the device found keeps its hcd, and under
+ * usb_bus_idr_lock an attached device means its bus's root hub is not
+ * being disconnected, so the primary hcd, its root hub and the
+ * controller device (the root hub's parent) are alive while references
+ * are taken.  The USB 3 root hub is found through the driver core, which
+ * holds a reference while it is looked at.  A removal after this is seen
+ * by hold(), or reported through USB_BUS_REMOVE.
  *
- * Return: 0, -ENODEV (no such bus or device, or the controller died),
- * -EOPNOTSUPP (not driven by xhci-hcd) or -ENOMEM.
+ * Return: 0, -ENODEV (no such bus or device, or the controller died or is
+ * being removed), -EOPNOTSUPP (not driven by xhci-hcd) or -ENOMEM.
  */
 int usbts_xhci_lookup(u32 busnum, u32 devnum, struct usb_device **udev,
 		      const void **key, void **ctx)
 {
 	struct find_args a = { .busnum = busnum, .devnum = devnum };
+	struct usb_device *found, *rh;
 	struct usb_hcd *hcd;
 	struct usbts_xhci *x;
 	int err;
 
 	usb_for_each_dev(&a, find_dev);
-	if (!a.found)
+	found = a.found;
+	if (!found)
 		return -ENODEV;
-
-	hcd = primary_hcd(bus_to_hcd(a.found->bus));
-	if (!hcd->driver->description ||
-	    strcmp(hcd->driver->description, XHCI_DRIVER_NAME) || !hcd->regs) {
-		err = -EOPNOTSUPP;
-		goto put_dev;
-	}
-	if (HCD_DEAD(hcd)) {
-		err = -ENODEV;
-		goto put_dev;
-	}
-
 	x = kzalloc(sizeof(*x), GFP_KERNEL);
 	if (!x) {
 		err = -ENOMEM;
 		goto put_dev;
 	}
-	x->hcd = usb_get_hcd(hcd);
-	x->rh[0] = usb_get_dev(hcd->self.root_hub);
-	if (hcd->shared_hcd)
-		x->rh[1] = usb_get_dev(hcd->shared_hcd->self.root_hub);
 
-	*udev = a.found;
+	mutex_lock(&usb_bus_idr_lock);
+	hcd = primary_hcd(bus_to_hcd(found->bus));
+	rh = hcd->self.root_hub;
+	if (found->state == USB_STATE_NOTATTACHED || !rh ||
+	    rh->state == USB_STATE_NOTATTACHED || HCD_DEAD(hcd)) {
+		err = -ENODEV;
+	} else if (!hcd->driver->description ||
+		   strcmp(hcd->driver->description, XHCI_DRIVER_NAME) ||
+		   !hcd->regs) {
+		err = -EOPNOTSUPP;
+	} else {
+		x->hcd = usb_get_hcd(hcd);
+		x->rh[0] = usb_get_dev(rh);
+		x->dev = get_device(hcd->self.controller);
+		err = 0;
+	}
+	mutex_unlock(&usb_bus_idr_lock);
+	if (err) {
+		kfree(x);
+		goto put_dev;
+	}
+
+	a.primary = hcd;
+	a.found = NULL;
+	usb_for_each_dev(&a, find_shared_rh);
+	x->rh[1] = a.found;
+
+	*udev = found;
 	*key = hcd;
 	*ctx = x;
 	return 0;
 
 put_dev:
-	usb_put_dev(a.found);
+	usb_put_dev(found);
 	return err;
 }

@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 
+struct dentry;
 struct usb_device;
 struct usbts_counter_ops;
 
@@ -17,5 +18,6 @@ extern const struct usbts_counter_ops usbts_xhci_ops;
 int usbts_xhci_lookup(u32 busnum, u32 devnum, struct usb_device **udev,
 		      const void **key, void **ctx);
 const void *usbts_xhci_bus_key(void *bus);
+void usbts_xhci_debugfs(struct dentry *dir);
 
 #endif /* _USBTS_XHCI_H */

@@ -13,12 +13,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +83,22 @@ static int find_bus(const char *driver, int nth)
 			return bus;
 	}
 	return -1;
+}
+
+/* Rescan PCI and wait up to 10 s for the second xHCI's USB 2 bus. */
+static int rescan_second_xhci(void)
+{
+	int i, bus = -1;
+
+	write_sysfs("/sys/bus/pci/rescan", "1");
+	for (i = 0; i < 100 && bus < 0; i++) {
+		bus = find_bus("xhci_hcd", 1);
+		if (bus < 0)
+			usleep(100000);
+	}
+	/* let its root hubs finish enumerating */
+	usleep(500000);
+	return bus;
 }
 
 /* devnum of the device on @bus whose product string is @product */
@@ -168,6 +189,9 @@ FIXTURE_SETUP(ts)
 {
 	self->xhci[0] = find_bus("xhci_hcd", 0);
 	self->xhci[1] = find_bus("xhci_hcd", 1);
+	/* a removal test before may have taken it away: bring it back */
+	if (self->xhci[1] < 0)
+		self->xhci[1] = rescan_second_xhci();
 	self->ehci = find_bus("ehci-pci", 0);
 	ASSERT_GT(self->xhci[0], 0);
 	ASSERT_GT(self->xhci[1], 0);
@@ -583,13 +607,53 @@ TEST_F(ts, startup_delay_tolerable_returns_at_once)
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, start(fd2, self->xhci[1], 0, USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE, &h));
 	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(0, get(fd2, h, 0, 0, 0, 0, &g));
-		if (g.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN)
+		int err = get(fd2, h, 0, 0, 0, 0, &g);
+
+		/* EAGAIN until the sampler's first read is published */
+		ASSERT_TRUE(err == 0 || err == -EAGAIN);
+		if (!err && g.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN)
 			break;
 		usleep(10000);
 	}
 	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
 	close(fd2);
+}
+
+/*
+ * A GET at once after a START that does not wait: refused with EAGAIN, or
+ * a real answer (a generation, the current frame); never generation 0 and
+ * frame 0 from a model not yet published.
+ */
+TEST_F(ts, get_right_after_tolerable_start)
+{
+	static struct usb_timesync_samples smp;
+	struct usb_timesync_frame_time g;
+	int i, err, refused = 0;
+	__u32 h;
+
+	for (i = 0; i < 200; i++) {
+		int fd2 = open(DEV, O_RDWR);
+
+		ASSERT_LE(0, fd2);
+		ASSERT_EQ(0, start(fd2, self->xhci[1], 0,
+				   USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE, &h));
+		err = get(fd2, h, 0, 0, 0, 0, &g);
+		ASSERT_TRUE(err == 0 || err == -EAGAIN);
+		if (err) {
+			refused++;
+		} else {
+			ASSERT_NE(0, g.generation);
+			/* the frame it names is the one the register shows */
+			smp.handle = h;
+			smp.n_samples = 1;
+			smp.reserved = 0;
+			ASSERT_EQ(0, ioctl(fd2, USB_TIMESYNC_IOC_SAMPLE, &smp));
+			ASSERT_LT((smp.samples[0].mfindex - (g.current_hw_frame * 8 +
+				   g.current_hw_microframe)) & 16383, 8 * 200);
+		}
+		close(fd2);
+	}
+	TH_LOG("%d of 200 refused with EAGAIN", refused);
 }
 
 TEST_F(ts, sample_reads_back_to_back)
@@ -867,6 +931,350 @@ TEST_F(ts, access_root_and_the_group_grant)
 	ASSERT_EQ(0, chown(DEV, 0, 0));
 }
 
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * START waits for the first edge; a signal meanwhile restarts it under
+ * SA_RESTART (ERESTARTSYS inside), and is EINTR without: never another
+ * errno, never a handle left behind.
+ */
+static void start_under_signals(struct __test_metadata *_metadata, int bus,
+				int flags, int *interrupted)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = flags };
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	int i, err;
+	__u32 h;
+
+	*interrupted = 0;
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	for (i = 0; i < 30; i++) {
+		int fd2 = open(DEV, O_RDWR);
+
+		ASSERT_LE(0, fd2);
+		/* one signal, 0.1 to 3 ms into the call: mostly in the wait */
+		it.it_value.tv_usec = 100 + 100 * i;
+		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+		err = start(fd2, bus, 0, 0, &h);
+		ASSERT_EQ(0, setitimer(ITIMER_REAL, &off, NULL));
+		if (flags & SA_RESTART) {
+			ASSERT_EQ(0, err);
+		} else {
+			ASSERT_TRUE(err == 0 || err == -EINTR);
+		}
+		*interrupted += err == -EINTR;
+		close(fd2);
+	}
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(ts, start_restarts_after_sa_restart_signal)
+{
+	int interrupted;
+
+	start_under_signals(_metadata, self->xhci[1], SA_RESTART, &interrupted);
+}
+
+TEST_F(ts, start_eintr_after_plain_signal)
+{
+	int interrupted;
+
+	start_under_signals(_metadata, self->xhci[1], 0, &interrupted);
+	TH_LOG("%d of 30 STARTs interrupted", interrupted);
+}
+
+/* ---- GET never sleeps, also while the writer is busy ----------------------- */
+
+struct get_load {
+	int fd;
+	__u32 h;
+	atomic_int stop;
+	atomic_long gets, refused, samples;
+	atomic_int bad_errno;
+};
+
+static void *get_loop(void *p)
+{
+	struct get_load *l = p;
+	struct usb_timesync_frame_time g;
+	int err;
+
+	while (!atomic_load(&l->stop)) {
+		err = get(l->fd, l->h, 0, 0, 0, 0, &g);
+		if (err == -EAGAIN)
+			atomic_fetch_add(&l->refused, 1);
+		else if (err)
+			atomic_store(&l->bad_errno, -err);
+		atomic_fetch_add(&l->gets, 1);
+	}
+	return NULL;
+}
+
+static void *sample_loop(void *p)
+{
+	static struct usb_timesync_samples s;
+	struct get_load *l = p;
+
+	while (!atomic_load(&l->stop)) {
+		s.handle = l->h;
+		s.n_samples = USB_TIMESYNC_MAX_SAMPLES;
+		s.reserved = 0;
+		if (ioctl(l->fd, USB_TIMESYNC_IOC_SAMPLE, &s) && errno != EAGAIN)
+			atomic_store(&l->bad_errno, errno);
+		atomic_fetch_add(&l->samples, 1);
+	}
+	return NULL;
+}
+
+/*
+ * GETs race SAMPLEs, which publish the model back to back: the reader meets
+ * the writer.  On a PREEMPT_RT kernel with DEBUG_ATOMIC_SLEEP, a reader
+ * that slept on the writer's lock under rcu_read_lock() would splat, and
+ * tests/vm/run fails the run on that.
+ */
+TEST_F(ts, get_never_sleeps_while_sample_publishes)
+{
+	struct get_load l = { .fd = self->fd, .h = self->h };
+	pthread_t t[3];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, i ? get_loop : sample_loop, &l));
+	usleep(3000000);
+	atomic_store(&l.stop, 1);
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	TH_LOG("%ld GETs (%ld refused), %ld SAMPLEs", atomic_load(&l.gets),
+	       atomic_load(&l.refused), atomic_load(&l.samples));
+	ASSERT_EQ(0, atomic_load(&l.bad_errno));
+	ASSERT_GT(atomic_load(&l.gets), 1000);
+	ASSERT_GT(atomic_load(&l.samples), 10);
+}
+
+/* ---- system suspend and resume ------------------------------------------ */
+
+/*
+ * SAMPLE one raw read, then ask GET when that microframe began: the read
+ * happened in it, so its start lies in (pre - 125 us, post], and GET's
+ * answer must be within accuracy_ns of that.  Returns -EAGAIN if SAMPLE or
+ * GET refused (documented, fine), else 0 with *out set.
+ */
+static int check_vs_sample(struct __test_metadata *_metadata, int fd, __u32 h,
+			   struct usb_timesync_frame_time *out)
+{
+	static struct usb_timesync_samples s;
+	struct usb_timesync_frame_time a, b;
+	__u64 x;
+	int d, err;
+
+	s.handle = h;
+	s.n_samples = 1;
+	s.reserved = 0;
+	if (ioctl(fd, USB_TIMESYNC_IOC_SAMPLE, &s)) {
+		ASSERT_EQ(EAGAIN, errno);
+		return -EAGAIN;
+	}
+	err = get(fd, h, 0, 0, 0, 0, &a);
+	if (err == -EAGAIN)
+		return err;
+	ASSERT_EQ(0, err);
+	/* the sampled microframe, in a's extended numbering */
+	d = ((a.current_hw_frame * 8 + a.current_hw_microframe) - s.samples[0].mfindex) & 16383;
+	ASSERT_LT(d, 8000);	/* GET came within a second of SAMPLE */
+	x = uframes(&a) - d;
+	err = get(fd, h, 0, 1, (__u32)(x >> 3), x & 7, &b);
+	if (err == -EAGAIN)
+		return err;
+	ASSERT_EQ(0, err);
+	if (b.generation != a.generation)
+		return -EAGAIN;	/* a new generation between the two: try again */
+	if (b.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN) {
+		EXPECT_LE(b.time_at_input_ns - (int64_t)b.accuracy_ns, s.samples[0].post_ns);
+		EXPECT_GE(b.time_at_input_ns + (int64_t)b.accuracy_ns + 125000,
+			  s.samples[0].pre_ns);
+	}
+	*out = b;
+	return 0;
+}
+
+static int64_t elapsed_ns(int64_t since)
+{
+	return clock_ns(CLOCK_MONOTONIC) - since;
+}
+
+/*
+ * System suspend and resume (freeze with pm_test=devices: the devices,
+ * xHCI included, really suspend and resume, and MFINDEX restarts).  Every
+ * GET after resume is right within its accuracy, checked against SAMPLE,
+ * or refused with EAGAIN; the generation is new; a known accuracy is back
+ * within 1 s.  Cycles start at different sampler phases, from the fast
+ * first second to the slow converged schedule.
+ */
+TEST_F(ts, suspend_resume_never_answers_from_before)
+{
+	static const int phase_ms[] = { 0, 50, 400, 1300, 2500, 4000 };
+	struct usb_timesync_frame_time g;
+	int64_t t0, settle[2], worst = 0;
+	int cycle, i, err, refused = 0, answered = 0;
+	__u32 hs[2];
+	__u64 g0[2];
+
+	if (access("/sys/power/state", W_OK) || access("/sys/power/pm_test", W_OK))
+		SKIP(return, "no /sys/power/pm_test");
+	ASSERT_EQ(0, write_sysfs("/sys/power/pm_test", "devices"));
+	write_sysfs("/sys/module/suspend/parameters/pm_test_delay", "0");
+	hs[0] = self->h;
+	ASSERT_EQ(0, start(self->fd, self->xhci[1], 0, 0, &hs[1]));
+
+	for (cycle = 0; cycle < (int)(sizeof(phase_ms) / sizeof(phase_ms[0])); cycle++) {
+		usleep(phase_ms[cycle] * 1000);
+		for (i = 0; i < 2; i++) {
+			ASSERT_EQ(0, get(self->fd, hs[i], 0, 0, 0, 0, &g));
+			g0[i] = g.generation;
+		}
+		ASSERT_EQ(0, write_sysfs("/sys/power/state", "freeze"));
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		settle[0] = settle[1] = -1;
+		while (elapsed_ns(t0) < 1500000000) {
+			for (i = 0; i < 2; i++) {
+				/*
+				 * GET before any SAMPLE of this controller since
+				 * the resume (SAMPLE's reads would show the
+				 * restart to the model): refused, or new.
+				 */
+				err = get(self->fd, hs[i], 0, 0, 0, 0, &g);
+				ASSERT_TRUE(err == 0 || err == -EAGAIN);
+				if (!err)
+					ASSERT_GT(g.generation, g0[i]);
+				err = check_vs_sample(_metadata, self->fd, hs[i], &g);
+				if (err) {
+					refused++;
+					continue;
+				}
+				answered++;
+				/* never the model from before the sleep */
+				ASSERT_GT(g.generation, g0[i]);
+				if (settle[i] < 0 && g.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN)
+					settle[i] = elapsed_ns(t0);
+			}
+			if (settle[0] >= 0 && settle[1] >= 0 &&
+			    elapsed_ns(t0) > 200000000)
+				break;
+			usleep(1000);
+		}
+		for (i = 0; i < 2; i++) {
+			TH_LOG("cycle %d (phase %d ms), controller %d: accuracy known %.1f ms after resume",
+			       cycle, phase_ms[cycle], i, settle[i] / 1e6);
+			ASSERT_GE(settle[i], 0);
+			ASSERT_LT(settle[i], 1000000000);
+			if (settle[i] > worst)
+				worst = settle[i];
+		}
+	}
+	TH_LOG("%d answers checked against SAMPLE, %d refused with EAGAIN; settle at most %.1f ms",
+	       answered, refused, worst / 1e6);
+	write_sysfs("/sys/power/pm_test", "none");
+}
+
+/* ---- debugfs: handle count, and injected all-ones reads ------------------- */
+
+#define DBG "/sys/kernel/debug/usb_timesync"
+
+/* Mount debugfs if needed; 0 if usb_timesync's directory is there. */
+static int have_debugfs(void)
+{
+	if (access(DBG, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	return access(DBG, F_OK);
+}
+
+static long read_long(const char *path)
+{
+	char buf[64];
+
+	if (read_sysfs(path, buf, sizeof(buf)))
+		return -1;
+	return atol(buf);
+}
+
+/* debugfs counts open handles; STOP and close bring it back down. */
+TEST_F(ts, debugfs_counts_handles)
+{
+	struct usb_timesync_stop st;
+	long n0;
+	__u32 h1, h2;
+	int fd2;
+
+	if (have_debugfs())
+		SKIP(return, "no debugfs");
+	n0 = read_long(DBG "/handles");
+	ASSERT_GE(n0, 1);	/* the fixture's */
+	fd2 = open(DEV, O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, start(fd2, self->xhci[0], 0, 0, &h1));
+	ASSERT_EQ(0, start(fd2, self->xhci[1], 0, 0, &h2));
+	ASSERT_EQ(n0 + 2, read_long(DBG "/handles"));
+	st = (struct usb_timesync_stop){ .handle = h1 };
+	ASSERT_EQ(0, ioctl(fd2, USB_TIMESYNC_IOC_STOP_TRACKING, &st));
+	ASSERT_EQ(n0 + 1, read_long(DBG "/handles"));
+	close(fd2);
+	ASSERT_EQ(n0, read_long(DBG "/handles"));
+	/* a failed START counts nothing */
+	ASSERT_EQ(-ENODEV, start(self->fd, 99, 0, 0, &h1));
+	ASSERT_EQ(n0, read_long(DBG "/handles"));
+}
+
+/*
+ * The next n MFINDEX reads return all-ones (fault injection, test builds
+ * on a kernel with CONFIG_FAULT_INJECTION_DEBUG_FS): for n = 1, 10 and
+ * 1000, every answer meanwhile is right (checked against SAMPLE) or
+ * refused with EAGAIN, and tracking recovers by itself, without a STOP.
+ */
+TEST_F(ts, all_ones_reads_recover)
+{
+	static const int runs[] = { 1, 10, 1000 };
+	struct usb_timesync_frame_time g;
+	char n[16];
+	int i, err, answered, refused;
+	int64_t t0, back;
+
+	if (have_debugfs() || access(DBG "/fail_mfindex/times", W_OK))
+		SKIP(return, "no fault injection in this build or kernel");
+	ASSERT_EQ(0, write_sysfs(DBG "/fail_mfindex/verbose", "0"));
+	ASSERT_EQ(0, write_sysfs(DBG "/fail_mfindex/interval", "1"));
+	for (i = 0; i < 3; i++) {
+		answered = refused = 0;
+		back = -1;
+		snprintf(n, sizeof(n), "%d", runs[i]);
+		ASSERT_EQ(0, write_sysfs(DBG "/fail_mfindex/times", n));
+		ASSERT_EQ(0, write_sysfs(DBG "/fail_mfindex/probability", "100"));
+		t0 = clock_ns(CLOCK_MONOTONIC);
+		while (elapsed_ns(t0) < 5000000000LL) {
+			err = check_vs_sample(_metadata, self->fd, self->h, &g);
+			if (err) {
+				refused++;
+			} else {
+				answered++;
+				if (back < 0 && read_long(DBG "/fail_mfindex/times") == 0 &&
+				    g.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN)
+					back = elapsed_ns(t0);
+			}
+			if (back >= 0 && elapsed_ns(t0) > back + 100000000)
+				break;
+			usleep(1000);
+		}
+		write_sysfs(DBG "/fail_mfindex/probability", "0");
+		TH_LOG("%d all-ones reads: %d answers checked, %d refused; back after %.1f ms",
+		       runs[i], answered, refused, back / 1e6);
+		ASSERT_GE(back, 0);
+		ASSERT_EQ(0, read_long(DBG "/fail_mfindex/times"));
+	}
+}
+
 /* ---- removal: these change the hardware and run last ---------------------- */
 
 TEST_F(ts, z1_enodev_after_device_removal)
@@ -933,6 +1341,177 @@ TEST_F(ts, z2_enodev_after_controller_removal)
 	s = (struct usb_timesync_stop){ .handle = h };
 	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &s));
 	ASSERT_EQ(-ENODEV, start(self->fd, self->xhci[1], 0, 0, &h));
+}
+
+/* PCI device directory of USB bus @bus, into @pci */
+static int bus_pci_dir(int bus, char *pci, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/usb/devices/usb%d/..", bus);
+	if (!realpath(path, pci))
+		return -1;
+	(void)len;
+	return 0;
+}
+
+struct start_race {
+	int fd;
+	int bus;
+	atomic_int stop;
+	atomic_long ok, enodev, eagain, etimedout, other;
+	atomic_int other_errno;
+};
+
+static void *start_loop(void *p)
+{
+	struct start_race *r = p;
+	struct usb_timesync_stop st;
+	__u32 h;
+	int err;
+
+	while (!atomic_load(&r->stop)) {
+		err = start(r->fd, r->bus, 0, USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE, &h);
+		if (!err) {
+			atomic_fetch_add(&r->ok, 1);
+			st = (struct usb_timesync_stop){ .handle = h };
+			if (ioctl(r->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &st))
+				atomic_store(&r->other_errno, errno);
+		} else if (err == -ENODEV) {
+			atomic_fetch_add(&r->enodev, 1);
+		} else if (err == -EAGAIN) {
+			atomic_fetch_add(&r->eagain, 1);
+		} else if (err == -ETIMEDOUT) {
+			atomic_fetch_add(&r->etimedout, 1);
+		} else {
+			atomic_fetch_add(&r->other, 1);
+			atomic_store(&r->other_errno, -err);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * START and STOP in a loop while the controller is removed: every START
+ * succeeds or fails with a documented errno (ENODEV once it is gone), and
+ * nothing touches freed memory (KASAN on the debug kernel).  Then the
+ * controller comes back and is tracked again.
+ */
+TEST_F(ts, z3_start_races_controller_removal)
+{
+	struct usb_timesync_frame_time g;
+	char pci[PATH_MAX], path[PATH_MAX + 16];
+	int round;
+	__u32 h;
+
+	for (round = 0; round < 3; round++) {
+		struct start_race r = { .fd = self->fd };
+		pthread_t t;
+
+		r.bus = find_bus("xhci_hcd", 1);
+		if (r.bus < 0)
+			r.bus = rescan_second_xhci();
+		ASSERT_GT(r.bus, 0);
+		ASSERT_EQ(0, bus_pci_dir(r.bus, pci, sizeof(pci)));
+		ASSERT_EQ(0, pthread_create(&t, NULL, start_loop, &r));
+		usleep(20000 + round * 40000);
+		snprintf(path, sizeof(path), "%s/remove", pci);
+		ASSERT_EQ(0, write_sysfs(path, "1"));
+		usleep(200000);
+		atomic_store(&r.stop, 1);
+		pthread_join(t, NULL);
+		TH_LOG("round %d: START ok %ld, ENODEV %ld, EAGAIN %ld, ETIMEDOUT %ld, other %ld",
+		       round, atomic_load(&r.ok), atomic_load(&r.enodev), atomic_load(&r.eagain),
+		       atomic_load(&r.etimedout), atomic_load(&r.other));
+		ASSERT_EQ(0, atomic_load(&r.other_errno));
+		ASSERT_GT(atomic_load(&r.enodev), 0);
+		/* a controller going away is ENODEV, never "try again" */
+		ASSERT_EQ(0, atomic_load(&r.eagain));
+	}
+	/* back again, and tracked again */
+	ASSERT_GT(rescan_second_xhci(), 0);
+	ASSERT_EQ(0, start(self->fd, find_bus("xhci_hcd", 1), 0, 0, &h));
+	ASSERT_EQ(0, get(self->fd, h, 0, 0, 0, 0, &g));
+	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
+}
+
+struct get_check {
+	int fd;
+	__u32 h;
+	atomic_int stop;
+	atomic_long answered, eagain, enodev;
+	atomic_int bad_errno;
+};
+
+static void *get_check_loop(void *p)
+{
+	struct get_check *c = p;
+	struct usb_timesync_frame_time g;
+	int err;
+
+	while (!atomic_load(&c->stop)) {
+		err = get(c->fd, c->h, 0, 0, 0, 0, &g);
+		if (!err)
+			atomic_fetch_add(&c->answered, 1);
+		else if (err == -EAGAIN)
+			atomic_fetch_add(&c->eagain, 1);
+		else if (err == -ENODEV)
+			atomic_fetch_add(&c->enodev, 1);
+		else
+			atomic_store(&c->bad_errno, -err);
+	}
+	return NULL;
+}
+
+/*
+ * A controller reset by unbinding and binding xhci-hcd while tracked and
+ * read: GET answers, or fails with EAGAIN or ENODEV, and ENODEV for good
+ * once the controller is gone; after the bind it is tracked again, in a
+ * new generation.  No splat (MFINDEX is not read while xhci-hcd halts and
+ * resets the controller).
+ */
+TEST_F(ts, z4_controller_rebind_new_generation)
+{
+	struct get_check c = { .fd = self->fd };
+	struct usb_timesync_frame_time g;
+	char pci[PATH_MAX], *addr;
+	__u64 g0;
+	pthread_t t;
+	int bus, i;
+	__u32 h;
+
+	bus = find_bus("xhci_hcd", 1);
+	if (bus < 0)
+		bus = rescan_second_xhci();
+	ASSERT_GT(bus, 0);
+	ASSERT_EQ(0, bus_pci_dir(bus, pci, sizeof(pci)));
+	addr = strrchr(pci, '/') + 1;
+	ASSERT_EQ(0, start(self->fd, bus, 0, 0, &c.h));
+	ASSERT_EQ(0, get(self->fd, c.h, 0, 0, 0, 0, &g));
+	g0 = g.generation;
+	ASSERT_EQ(0, pthread_create(&t, NULL, get_check_loop, &c));
+	usleep(100000);
+	ASSERT_EQ(0, write_sysfs("/sys/bus/pci/drivers/xhci_hcd/unbind", addr));
+	usleep(100000);
+	atomic_store(&c.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("GET during unbind: %ld answered, %ld EAGAIN, %ld ENODEV",
+	       atomic_load(&c.answered), atomic_load(&c.eagain), atomic_load(&c.enodev));
+	ASSERT_EQ(0, atomic_load(&c.bad_errno));
+	ASSERT_EQ(-ENODEV, get(self->fd, c.h, 0, 0, 0, 0, &g));
+
+	ASSERT_EQ(0, write_sysfs("/sys/bus/pci/drivers/xhci_hcd/bind", addr));
+	for (i = 0, bus = -1; i < 100 && bus < 0; i++) {
+		bus = find_bus("xhci_hcd", 1);
+		if (bus < 0)
+			usleep(100000);
+	}
+	ASSERT_GT(bus, 0);
+	usleep(500000);
+	ASSERT_EQ(0, start(self->fd, bus, 0, 0, &h));
+	ASSERT_EQ(0, get(self->fd, h, 0, 0, 0, 0, &g));
+	ASSERT_GT(g.generation, g0);
+	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
 }
 
 TEST_HARNESS_MAIN
