@@ -548,3 +548,36 @@ bool usbts_model_count_at(const struct usbts_model *m, s64 t_ns, s64 *x)
 	}
 	return true;
 }
+
+/**
+ * usbts_model_horizon() - how long does the claim stay within a bound?
+ * @m: model snapshot
+ * @accuracy_ns: the accuracy wanted
+ *
+ * For a sampler choosing its next burst: the claim for microframes after
+ * the model's newest edge grows with their distance from it.
+ *
+ * Return: how long (ns) after the newest edge (@m->tc) the claim for a
+ * microframe stays within @accuracy_ns; 0 when the model cannot predict
+ * or is already less accurate than that; at most 2^40 microframes.
+ */
+u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns)
+{
+	u64 d = (u64)1 << 40, room, slope;
+
+	if (!m->valid || accuracy_ns <= 1)
+		return 0;
+	accuracy_ns = u64_min(accuracy_ns - 1, (u64)1 << 38);
+	/* acc(d) = max(below_c + d * below_slope, above_c + d * above_slope) + d * wander */
+	if (m->below_c >= accuracy_ns || m->above_c >= accuracy_ns)
+		return 0;
+	room = accuracy_ns - m->below_c;
+	slope = m->below_slope + WANDER;
+	if (slope)
+		d = u64_min(d, mul_u64_u64_div_u64(room, ONE, slope));
+	room = accuracy_ns - m->above_c;
+	slope = m->above_slope + WANDER;
+	if (slope)
+		d = u64_min(d, mul_u64_u64_div_u64(room, ONE, slope));
+	return mul_u64_u64_shr(d, m->period, USBTS_PRED_SHIFT);
+}

@@ -127,5 +127,6 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 			 u64 *accuracy_ns);
 bool usbts_model_count_at(const struct usbts_model *m, s64 t_ns, s64 *x);
+u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns);
 
 #endif /* _USBTS_PREDICTOR_H */
