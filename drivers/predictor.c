@@ -59,13 +59,14 @@
 /* The clock may be 500 ppm off nominal; assume no more than 600 ppm. */
 #define PERIOD_MIN_NS		(USBTS_PRED_NOMINAL_NS - 75)
 #define PERIOD_MAX_NS		(USBTS_PRED_NOMINAL_NS + 75)
-/* Every bracket is widened by this, for curvature within the window. */
+/* Every bracket is widened by at least this, for rounding. */
 #define EDGE_SLACK_NS		2
-/*
- * Allowance for the clock wandering after the newest edge: 20 ppb of the
- * distance, in ns << USBTS_PRED_SHIFT per microframe.
- */
-#define WANDER			((125000ull * 20 << USBTS_PRED_SHIFT) / 1000000000ull)
+/* The wander estimate decays by 1/e over this many microframes (2^21: 262 s). */
+#define OMEGA_DECAY_SHIFT	21
+/* A certain miss of this many times the claim's reach sets the estimate. */
+#define OMEGA_GAIN		3
+/* The estimate never exceeds 1000 ppm, so no product overflows. */
+#define OMEGA_MAX		((u64)125 << USBTS_PRED_SHIFT)
 /* A read further than this outside the model means a new generation. */
 #define GROSS_NS		(USBTS_PRED_NOMINAL_NS / 2)
 /* Residuals larger than this force the frame to be re-centred. */
@@ -140,8 +141,8 @@ static void set_residual(const struct usbts_pred *p, struct usbts_pred_edge *e)
 {
 	s64 f = frame_t(p, e->x);
 
-	e->rlo = e->lo - EDGE_SLACK_NS - f;
-	e->rhi = e->hi + EDGE_SLACK_NS - f;
+	e->rlo = e->lo - EDGE_SLACK_NS - p->slack - f;
+	e->rhi = e->hi + EDGE_SLACK_NS + p->slack - f;
 }
 
 /* Narrow [bmin, bmax] by the pair (older @a, newer @b). */
@@ -175,6 +176,7 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 		minw = u64_min(minw, (u64)(e->hi - e->lo));
 	}
 	limit = 2 * minw + 2000;
+	p->limit = limit;
 	span = (u64)(n->x - edge_at(p, 0)->x);
 	while ((span >> shift) >= ((u64)1 << 24))
 		shift++;
@@ -210,6 +212,54 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 	q = (s64)mul_u64_u64_div_u64(uabs(sdy), ONE, sdd) >> shift;
 	*b = sdy < 0 ? -q : q;
 	*v = my + smul2(-md * ((s64)1 << shift), *b);
+}
+
+/* The published wander allowance: the larger of the two estimates. */
+static u64 wander_of(const struct usbts_pred *p)
+{
+	u64 w = 0;
+
+	/* 2.6 standard deviations of the excess, << USBTS_PRED_SHIFT */
+	if (p->omega2 > 0)
+		w = (u64)int_sqrt64((u64)p->omega2) * 13 / 5;
+	return u64_min(u64_max(w, p->omega), OMEGA_MAX);
+}
+
+/*
+ * Does the window bend?  The mean residual of the usable brackets'
+ * midpoints in the newest quarter of the window's span (at least 4) from the line (@v, @b) is compared with its
+ * noise, each midpoint being taken as uniform over its bracket (variance
+ * width^2 / 12, which is pessimistic).  Sets p->bent when the mean exceeds
+ * three times its noise in a window of at least 8 edges, and the model's
+ * bend allowance to the mean plus 7/3 of its noise.
+ */
+static void bend(struct usbts_pred *p, s64 v, s64 b)
+{
+	const struct usbts_pred_edge *n = edge_at(p, p->count - 1);
+	s64 from = n->x - (n->x - edge_at(p, 0)->x) / 4, sr = 0;
+	u64 sv = 0, mean, var;
+	u32 m = 0, i;
+
+	for (i = p->count; i-- > 0;) {
+		const struct usbts_pred_edge *e = edge_at(p, i);
+		u64 w = (u64)(e->hi - e->lo);
+
+		if (e->x < from && m >= 4)
+			break;
+		if (w > p->limit)
+			continue;
+		sr += e->rlo + (e->rhi - e->rlo) / 2 - v - smul2(e->x - n->x, b);
+		sv += w * w / 12;
+		m++;
+	}
+	p->bent = false;
+	p->model.bend = 0;
+	if (m < 4)
+		return;
+	mean = div64_u64(uabs(sr), m);
+	var = div64_u64(sv, (u64)m * m);
+	p->bent = p->count >= 8 && mean * mean > 9 * var;
+	p->model.bend = mean + (u64)int_sqrt64(var) * 7 / 3;
 }
 
 /*
@@ -251,6 +301,8 @@ static bool fit(struct usbts_pred *p)
 	p->model.above_c = (u64)(vmax - v);
 	p->model.below_slope = (u64)(b - p->bmin) + 1;
 	p->model.above_slope = (u64)(p->bmax - b) + 1;
+	bend(p, v, b);
+	p->model.wander = wander_of(p);
 	return true;
 }
 
@@ -268,10 +320,23 @@ static bool refit(struct usbts_pred *p)
 		p->ft = p->model.tc;
 		p->fp = p->model.period;
 	}
+	/*
+	 * Curvature: a rate change of omega per microframe of distance bends
+	 * the clock away from any line by about omega * span / 8.
+	 */
+	p->slack = 0;
+	if (p->count > 1)
+		p->slack = (s64)mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x -
+						      edge_at(p, 0)->x),
+						p->omega, USBTS_PRED_SHIFT + 3);
 	for (i = 0; i < p->count; i++)
 		set_residual(p, edge_at(p, i));
 	p->bmin = (s64)((u64)PERIOD_MIN_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
 	p->bmax = (s64)((u64)PERIOD_MAX_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
+	if (p->prior_lo) {
+		p->bmin = s64_max(p->bmin, (s64)p->prior_lo - (s64)p->fp);
+		p->bmax = s64_min(p->bmax, (s64)p->prior_hi - (s64)p->fp);
+	}
 	for (j = 1; j < p->count; j++)
 		for (i = 0; i < j; i++)
 			pair_update(p, edge_at(p, i), edge_at(p, j));
@@ -295,13 +360,86 @@ static void prune(struct usbts_pred *p)
 	do {
 		drop_oldest(p, (u32)u64_max(p->count / 2, 1));
 		p->model.valid = 0;
-	} while (!refit(p) && p->count > 1);
+		if (refit(p))
+			return;
+		/* the previous generation's rate no longer holds either */
+		if (p->prior_lo) {
+			p->prior_lo = 0;
+			if (refit(p))
+				return;
+		}
+	} while (p->count > 1);
+}
+
+/*
+ * Fold one innovation into the running mean of the squared excess: the
+ * bracket's midpoint missed the prediction by @nu ns, @d microframes from
+ * the newest edge, where the claim without wander was @claim.  The
+ * midpoint's own noise (width^2 / 12) and the claim are taken out, so the
+ * mean grows only when predictions miss by more than they claimed.
+ */
+static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
+{
+	u64 a = u64_min(uabs(nu), (u64)1 << 30), dd = (u64)d * (u64)d, mag;
+	s64 e2, term;
+
+	claim = u64_min(claim, (u64)1 << 30);
+	e2 = (s64)(a * a) - (s64)((u64)width * (u64)width / 12) - (s64)(claim * claim);
+	mag = uabs(e2);
+	if (mag >= dd << 12)
+		mag = (u64)1 << 60;
+	else
+		mag = mul_u64_u64_div_u64(mag, (u64)1 << 48, dd);
+	/* a claim that held contributes nothing, rather than credit */
+	term = e2 < 0 ? 0 : (s64)mag;
+	p->omega2 += (term - p->omega2) / 16;
+}
+
+/*
+ * Before edge @x, bracketed by (@lo, @hi], joins the window: how far did
+ * the published model's claim, without its wander allowance, certainly
+ * miss it?  The wander estimate grows to cover OMEGA_GAIN times that miss
+ * over the distance from the model's newest edge, and otherwise decays.
+ * Returns the miss in ns.
+ */
+static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
+{
+	const struct usbts_model *m = &p->model;
+	s64 d = x - m->xc, t, below, above;
+	u64 miss = 0, need;
+
+	if (!m->valid || d <= 0)
+		return 0;
+	if (d >= (s64)1 << OMEGA_DECAY_SHIFT)
+		p->omega = 0;
+	else
+		p->omega -= mul_u64_u64_shr(p->omega, (u64)d, OMEGA_DECAY_SHIFT);
+	if (d > (s64)1 << 36)
+		return 0;
+	t = m->tc + smul(d, m->period);
+	below = (s64)(m->below_c + mul_u64_u64_shr((u64)d, m->below_slope, USBTS_PRED_SHIFT));
+	above = (s64)(m->above_c + mul_u64_u64_shr((u64)d, m->above_slope, USBTS_PRED_SHIFT));
+	if (lo > t + above)
+		miss = (u64)(lo - t - above);
+	else if (hi < t - below)
+		miss = (u64)(t - below - hi);
+	if ((u64)(hi - lo) <= p->limit && d <= (s64)1 << 30)
+		excess(p, hi - lo, lo + (hi - lo) / 2 - t,
+		       u64_max((u64)below, (u64)above) + m->bend, d);
+	if (!miss)
+		return 0;
+	need = mul_u64_u64_div_u64(u64_min(miss, (u64)1 << 36), OMEGA_GAIN * ONE, (u64)d);
+	p->omega = u64_min(u64_max(p->omega, need), OMEGA_MAX);
+	return miss;
 }
 
 static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
 {
 	struct usbts_pred_edge *e;
+	int ret = 0;
 	u32 i;
+
+	innovate(p, x, lo, hi);
 
 	if (p->count == USBTS_PRED_EDGES) {
 		drop_oldest(p, USBTS_PRED_EDGES / 2);
@@ -317,21 +455,44 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
 
 	if (p->count == 1 || uabs(e->rlo) > RESIDUAL_LIMIT) {
 		if (refit(p))
-			return 0;
+			goto fitted;
 	} else {
 		for (i = 0; i + 1 < p->count; i++)
 			pair_update(p, edge_at(p, i), e);
 		if (fit(p))
-			return 0;
+			goto fitted;
 	}
 	prune(p);
-	return USBTS_PRED_PRUNED;
+	ret = USBTS_PRED_PRUNED;
+fitted:
+	/* a change point: the newest edges left the line; forget the old */
+	while (p->bent && p->count >= 8) {
+		drop_oldest(p, p->count / 2);
+		p->model.valid = 0;
+		if (!refit(p))
+			prune(p);
+		ret = USBTS_PRED_PRUNED;
+	}
+	return ret;
 }
 
 static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
 {
-	u32 gen = p->model.gen + 1;
+	const struct usbts_model *m = &p->model;
+	u32 gen = m->gen + 1;
 
+	/*
+	 * A counter that restarts soon after the last edge runs at the rate
+	 * it ran at: keep that rate's range, widened by the wander, as a
+	 * prior until the new edges contradict it.
+	 */
+	p->prior_lo = 0;
+	if (m->valid && p->count > 1 && pre - m->tc < 8 * 1000000000LL) {
+		u64 w = m->below_slope + m->wander + 1;
+
+		p->prior_lo = m->period > w ? m->period - w : 1;
+		p->prior_hi = m->period + m->above_slope + m->wander + 1;
+	}
 	memset(&p->model, 0, sizeof(p->model));
 	p->model.gen = gen;
 	p->have_read = true;
@@ -340,6 +501,7 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
 	p->last_x = raw;
 	p->stalled = false;
 	p->first = 0;
+	p->slack = 0;
 	p->count = 0;
 	p->fx = raw;
 	p->ft = pre;
@@ -515,8 +677,8 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 		hi = mul_u64_u64_shr(ad, u64_max(m->below_slope, m->above_slope),
 				     USBTS_PRED_SHIFT);
 	}
-	*accuracy_ns = (d >= 0 ? u64_max(lo, hi) : lo + hi) + 1 +
-		       mul_u64_u64_shr(ad, WANDER, USBTS_PRED_SHIFT);
+	*accuracy_ns = (d >= 0 ? u64_max(lo, hi) : lo + hi) + 1 + m->bend +
+		       mul_u64_u64_shr(ad, m->wander, USBTS_PRED_SHIFT);
 	return true;
 }
 
@@ -569,14 +731,14 @@ u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns)
 		return 0;
 	accuracy_ns = u64_min(accuracy_ns - 1, (u64)1 << 38);
 	/* acc(d) = max(below_c + d * below_slope, above_c + d * above_slope) + d * wander */
-	if (m->below_c >= accuracy_ns || m->above_c >= accuracy_ns)
+	if (m->below_c + m->bend >= accuracy_ns || m->above_c + m->bend >= accuracy_ns)
 		return 0;
-	room = accuracy_ns - m->below_c;
-	slope = m->below_slope + WANDER;
+	room = accuracy_ns - m->bend - m->below_c;
+	slope = m->below_slope + m->wander;
 	if (slope)
 		d = u64_min(d, mul_u64_u64_div_u64(room, ONE, slope));
-	room = accuracy_ns - m->above_c;
-	slope = m->above_slope + WANDER;
+	room = accuracy_ns - m->bend - m->above_c;
+	slope = m->above_slope + m->wander;
 	if (slope)
 		d = u64_min(d, mul_u64_u64_div_u64(room, ONE, slope));
 	return mul_u64_u64_shr(d, m->period, USBTS_PRED_SHIFT);

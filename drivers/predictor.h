@@ -41,6 +41,11 @@
  * @below_slope: how far the feasible periods reach below @period,
  *	ns << %USBTS_PRED_SHIFT
  * @above_slope: how far they reach above @period
+ * @bend: allowance for the clock bending away from a line within the
+ *	window, ns: what the newest edges' residuals could hide
+ * @wander: allowance for the clock's rate changing, estimated from how
+ *	well earlier models predicted later edges; ns << %USBTS_PRED_SHIFT
+ *	per microframe of distance from @xc
  *
  * The estimate (@tc, @period) comes from a least-squares fit of the bracket
  * midpoints; the four reaches describe the set of lines that pass through
@@ -60,6 +65,8 @@ struct usbts_model {
 	u64 above_c;
 	u64 below_slope;
 	u64 above_slope;
+	u64 bend;
+	u64 wander;
 };
 
 /**
@@ -93,6 +100,14 @@ struct usbts_pred_edge {
  * @fp: period of the residual frame, ns << %USBTS_PRED_SHIFT
  * @bmin: lowest feasible residual slope, ns << %USBTS_PRED_SHIFT per uframe
  * @bmax: highest feasible residual slope
+ * @omega: the wander estimate from certain misses, as &usbts_model.wander
+ * @omega2: running mean of the squared excess of innovations beyond their
+ *	claim, (ns per microframe)^2 << 48; may be negative
+ * @limit: widest bracket the least-squares fit uses, ns
+ * @bent: the newest edges bend away from the window's line
+ * @prior_lo: lowest feasible period of the previous generation, 0: none
+ * @prior_hi: highest
+ * @slack: how far every bracket is widened for curvature in the window, ns
  * @edges: bracketed edges, oldest first from @first
  *
  * Edges are stored as absolute times and as residuals against the frame
@@ -113,6 +128,13 @@ struct usbts_pred {
 	u64 fp;
 	s64 bmin;
 	s64 bmax;
+	u64 omega;
+	s64 omega2;
+	u64 limit;
+	bool bent;
+	u64 prior_lo;
+	u64 prior_hi;
+	s64 slack;
 	struct usbts_pred_edge edges[USBTS_PRED_EDGES];
 };
 

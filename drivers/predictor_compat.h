@@ -50,4 +50,24 @@ static inline u64 div64_u64(u64 dividend, u64 divisor)
 	return dividend / divisor;
 }
 
+/* floor(sqrt(x)), bit by bit as lib/math/int_sqrt.c does */
+static inline u32 int_sqrt64(u64 x)
+{
+	u64 b, m, y = 0;
+
+	if (x <= 1)
+		return (u32)x;
+	m = 1ull << ((63 - __builtin_clzll(x)) & ~1);
+	while (m) {
+		b = y + m;
+		y >>= 1;
+		if (x >= b) {
+			x -= b;
+			y += m;
+		}
+		m >>= 2;
+	}
+	return (u32)y;
+}
+
 #endif /* _USBTS_PREDICTOR_COMPAT_H */

@@ -258,6 +258,9 @@ static double urand(struct ctx *c)
 	return (double)(c->rng >> 11) * 0x1.0p-53;
 }
 
+static const char *dump;
+static int dump_all;
+
 static void query(struct ctx *c, double tq)
 {
 	struct result *res = c->res;
@@ -285,6 +288,13 @@ static void query(struct ctx *c, double tq)
 	if (!usbts_model_time_of(&c->p.model, x, &t, &acc))
 		return;
 	e = fabs((double)t - truth);
+	if (dump && !strcmp(dump, c->sc->p.name) && (dump_all || e > (double)acc))
+		printf("Q %.3f d=%.0f err=%.0f acc=%llu n=%u bend=%llu w=%llu om=%llu om2=%lld sl=%llu/%llu c=%llu/%llu\n",
+		       tq / 1e9, dns, (double)t - truth, (unsigned long long)acc, c->p.count,
+		       (unsigned long long)c->p.model.bend, (unsigned long long)c->p.model.wander,
+		       (unsigned long long)c->p.omega, (long long)c->p.omega2,
+		       (unsigned long long)c->p.model.below_slope, (unsigned long long)c->p.model.above_slope,
+		       (unsigned long long)c->p.model.below_c, (unsigned long long)c->p.model.above_c);
 	in_win = c->change_at > 0 && tq >= c->change_at && tq < c->change_at + c->win_s * 1e9;
 	res->all.n++;
 	res->all.in += e <= (double)acc;
@@ -477,6 +487,8 @@ int main(int argc, char **argv)
 	int j, cl;
 	static char cls_rows[64][512];
 
+	dump = getenv("BENCH_DUMP");
+	dump_all = !!getenv("BENCH_DUMP_ALL");
 	for (j = 1; j < argc; j++) {
 		if (!strcmp(argv[j], "--quick")) {
 			scale = 0.25;
