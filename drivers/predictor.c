@@ -65,6 +65,10 @@
 #define OMEGA_DECAY_SHIFT	21
 /* A certain miss of this many times the claim's reach sets the estimate. */
 #define OMEGA_GAIN		3
+/* Misses are spread over at least this distance (128 ms). */
+#define MIN_D			((s64)1 << 10)
+/* From this distance (1 s) on, a midpoint outside the claim is a miss. */
+#define LIKELY_D		((s64)1 << 13)
 /* The estimate never exceeds 1000 ppm, so no product overflows. */
 #define OMEGA_MAX		((u64)125 << USBTS_PRED_SHIFT)
 /* A read further than this outside the model means a new generation. */
@@ -229,17 +233,26 @@ static u64 wander_of(const struct usbts_pred *p)
  * Does the window bend?  The mean residual of the usable brackets'
  * midpoints in the newest quarter of the window's span (at least 4) from the line (@v, @b) is compared with its
  * noise, each midpoint being taken as uniform over its bracket (variance
- * width^2 / 12, which is pessimistic).  Sets p->bent when the mean exceeds
- * three times its noise in a window of at least 8 edges, and the model's
- * bend allowance to the mean plus 7/3 of its noise.
+ * width^2 / 12, which is pessimistic), and so is the slope of those
+ * residuals.  Sets p->bent when either exceeds three times its noise in a
+ * window of at least 8 edges, and the model's bend allowance to the mean
+ * plus 7/3 of its noise.  Returns the slope plus 7/3 of its noise: how far
+ * the clock's present rate may be from the window's, a floor for the
+ * wander allowance.
  */
-static void bend(struct usbts_pred *p, s64 v, s64 b)
+static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 {
 	const struct usbts_pred_edge *n = edge_at(p, p->count - 1);
-	s64 from = n->x - (n->x - edge_at(p, 0)->x) / 4, sr = 0;
-	u64 sv = 0, mean, var;
-	u32 m = 0, i;
+	s64 span = n->x - edge_at(p, 0)->x, from = n->x - span / 4;
+	s64 sr = 0, sx = 0, sxy = 0, mx, my;
+	u64 sv = 0, sxx = 0, mean, var, q, sb, rate;
+	unsigned int shift = 0;
+	u32 m = 0, i, j;
 
+	p->bent = false;
+	p->model.bend = 0;
+	while (((u64)span >> shift) >= ((u64)1 << 24))
+		shift++;
 	for (i = p->count; i-- > 0;) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
 		u64 w = (u64)(e->hi - e->lo);
@@ -249,17 +262,41 @@ static void bend(struct usbts_pred *p, s64 v, s64 b)
 		if (w > p->limit)
 			continue;
 		sr += e->rlo + (e->rhi - e->rlo) / 2 - v - smul2(e->x - n->x, b);
+		sx += (e->x - n->x) >> shift;
 		sv += w * w / 12;
 		m++;
 	}
-	p->bent = false;
-	p->model.bend = 0;
 	if (m < 4)
-		return;
-	mean = div64_u64(uabs(sr), m);
+		return 0;
+	/* the newest edges' own slope, against the window's */
+	mx = div64_s64(sx, m);
+	my = div64_s64(sr, m);
+	for (j = p->count; j-- > i + 1;) {
+		const struct usbts_pred_edge *e = edge_at(p, j);
+		s64 dx, dy;
+
+		if ((u64)(e->hi - e->lo) > p->limit)
+			continue;
+		dx = ((e->x - n->x) >> shift) - mx;
+		dy = e->rlo + (e->rhi - e->rlo) / 2 - v - smul2(e->x - n->x, b) - my;
+		sxx += (u64)(dx * dx);
+		sxy += dx * dy;
+	}
+	mean = uabs(my);
 	var = div64_u64(sv, (u64)m * m);
-	p->bent = p->count >= 8 && mean * mean > 9 * var;
+	if (!sxx)
+		return 0;
+	/* slope difference and its noise, ns << USBTS_PRED_SHIFT per uframe */
+	q = mul_u64_u64_div_u64(u64_min(uabs(sxy), (u64)1 << 62), ONE, sxx) >> shift;
+	sb = div64_u64(sv, m);
+	if (sb >= sxx << 14)
+		sb = OMEGA_MAX;
+	else
+		sb = (u64)int_sqrt64(mul_u64_u64_div_u64(sb, (u64)1 << 48, sxx)) >> shift;
+	p->bent = p->count >= 8 && (mean * mean > 9 * var || q > 3 * sb);
 	p->model.bend = mean + (u64)int_sqrt64(var) * 7 / 3;
+	rate = q + sb * 7 / 3;
+	return u64_min(rate, OMEGA_MAX);
 }
 
 /*
@@ -301,8 +338,7 @@ static bool fit(struct usbts_pred *p)
 	p->model.above_c = (u64)(vmax - v);
 	p->model.below_slope = (u64)(b - p->bmin) + 1;
 	p->model.above_slope = (u64)(p->bmax - b) + 1;
-	bend(p, v, b);
-	p->model.wander = wander_of(p);
+	p->model.wander = u64_max(wander_of(p), bend(p, v, b));
 	return true;
 }
 
@@ -392,7 +428,7 @@ static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
 		mag = mul_u64_u64_div_u64(mag, (u64)1 << 48, dd);
 	/* a claim that held contributes nothing, rather than credit */
 	term = e2 < 0 ? 0 : (s64)mag;
-	p->omega2 += (term - p->omega2) / 16;
+	p->omega2 += (term - p->omega2) / 4;
 }
 
 /*
@@ -425,10 +461,27 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
 		miss = (u64)(t - below - hi);
 	if ((u64)(hi - lo) <= p->limit && d <= (s64)1 << 30)
 		excess(p, hi - lo, lo + (hi - lo) / 2 - t,
-		       u64_max((u64)below, (u64)above) + m->bend, d);
+		       u64_max((u64)below, (u64)above) + m->bend, s64_max(d, MIN_D));
+	/*
+	 * Far from the newest edge, the midpoint alone outside the claim is
+	 * evidence enough: a bracket is narrow against such distances.
+	 */
+	if (!miss && d >= LIKELY_D && (u64)(hi - lo) <= p->limit) {
+		s64 mid = lo + (hi - lo) / 2;
+
+		if (mid > t + above)
+			miss = (u64)(mid - t - above);
+		else if (mid < t - below)
+			miss = (u64)(t - below - mid);
+	}
 	if (!miss)
 		return 0;
-	need = mul_u64_u64_div_u64(u64_min(miss, (u64)1 << 36), OMEGA_GAIN * ONE, (u64)d);
+	/*
+	 * A miss right after the newest edge says the fit was off there, not
+	 * that the rate changed: spread it over at least MIN_D.
+	 */
+	need = mul_u64_u64_div_u64(u64_min(miss, (u64)1 << 36), OMEGA_GAIN * ONE,
+				   (u64)s64_max(d, MIN_D));
 	p->omega = u64_min(u64_max(p->omega, need), OMEGA_MAX);
 	return miss;
 }
@@ -574,8 +627,8 @@ void usbts_pred_init(struct usbts_pred *p)
  * Reads must come in time order.  The first read of a generation defines
  * its extended numbering: its extended microframe equals @mfindex.
  *
- * Return: a mask of %USBTS_PRED_NEW_GEN, %USBTS_PRED_NEW_EDGE and
- * %USBTS_PRED_PRUNED, or -EINVAL when @pre_ns > @post_ns, @mfindex has more
+ * Return: a mask of %USBTS_PRED_NEW_GEN, %USBTS_PRED_NEW_EDGE,
+ * %USBTS_PRED_PRUNED and %USBTS_PRED_GOOD_EDGE, or -EINVAL when @pre_ns > @post_ns, @mfindex has more
  * than 14 bits, or @pre_ns is earlier than the previous read's.
  */
 int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
@@ -639,6 +692,8 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 	if (x == p->last_x + 1 && post_ns - p->last_pre <= USBTS_PRED_EDGE_MAX_NS) {
 		ret |= USBTS_PRED_NEW_EDGE;
 		ret |= add_edge(p, x, p->last_pre, post_ns);
+		if ((u64)(post_ns - p->last_pre) <= p->limit)
+			ret |= USBTS_PRED_GOOD_EDGE;
 	}
 	p->last_pre = pre_ns;
 	p->last_post = post_ns;

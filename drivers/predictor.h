@@ -142,6 +142,12 @@ struct usbts_pred {
 #define USBTS_PRED_NEW_GEN	0x1	/* this read started a new generation */
 #define USBTS_PRED_NEW_EDGE	0x2	/* this read bracketed an edge */
 #define USBTS_PRED_PRUNED	0x4	/* drift forced older edges out */
+/*
+ * The new edge's bracket is narrow enough for the fit to use.  A read
+ * preempted across the edge brackets it too widely to tell much; a sampler
+ * that wants information from its burst reads on to the next edge.
+ */
+#define USBTS_PRED_GOOD_EDGE	0x8
 
 void usbts_pred_init(struct usbts_pred *p);
 int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,

@@ -24,7 +24,8 @@
  * 100 ms growing by 1.25x per burst up to 16 s, rounded to whole seconds
  * from 1 s on) and "adaptive" (10 ms until the model exists, then as long
  * as usbts_model_horizon() says the claim stays within the wanted accuracy,
- * at most 30 s).
+ * at most 30 s; its bursts read on past an edge whose bracket was too wide
+ * to use, as USBTS_PRED_GOOD_EDGE tells).
  */
 #include <math.h>
 #include <stdio.h>
@@ -338,7 +339,7 @@ static double sched_next(void *arg, double now)
 	return fmin(fmax(next, now + 10e6), now + ADAPT_MAX_NS);
 }
 
-static void feed(struct ctx *c, s64 pre, s64 post, u32 raw, int seg, int64_t k)
+static int feed(struct ctx *c, s64 pre, s64 post, u32 raw, int seg, int64_t k)
 {
 	int ret = usbts_pred_add_read(&c->p, pre, post, raw);
 
@@ -350,6 +351,7 @@ static void feed(struct ctx *c, s64 pre, s64 post, u32 raw, int seg, int64_t k)
 		c->res->gens++;
 		c->bursts = 0;
 	}
+	return ret;
 }
 
 static void run_sim(struct ctx *c, double scale)
@@ -359,6 +361,7 @@ static void run_sim(struct ctx *c, double scale)
 	struct sim_params sp = c->sc->p;
 	double next_q = 1e9 + 1e6, wake_from;
 	uint64_t wake_b = 0;
+	int ret;
 
 	sp.seconds *= scale;
 	if (c->sc->sched != FIXED) {
@@ -379,7 +382,11 @@ static void run_sim(struct ctx *c, double scale)
 		}
 		if (!wake_b && r.pre >= wake_from)
 			wake_b = s.bursts + 1;
-		feed(c, r.pre, r.post, r.mfindex, r.seg, r.count);
+		ret = feed(c, r.pre, r.post, r.mfindex, r.seg, r.count);
+		/* the adaptive sampler reads on past an edge bracketed too widely */
+		if (c->sc->sched == ADAPTIVE && (ret & USBTS_PRED_NEW_EDGE) &&
+		    !(ret & USBTS_PRED_GOOD_EDGE) && s.burst_reads < 512)
+			sim_burst_more(&s, r.mfindex);
 	}
 	if (wake_b && sp.seconds > 600)
 		c->res->wakeups_per_min = (double)(s.bursts - wake_b) /

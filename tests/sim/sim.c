@@ -175,6 +175,19 @@ bool sim_edge_time(const struct sim *s, int seg, int64_t count, double *t)
 	return true;
 }
 
+void sim_burst_more(struct sim *s, uint32_t mfindex)
+{
+	if (s->in_burst < 0 && !s->need_schedule)
+		return;
+	if (s->need_schedule) {
+		/* the burst had just ended: it goes on */
+		s->need_schedule = false;
+		s->bursts--;
+	}
+	s->in_burst = -1;
+	s->burst_first = mfindex;
+}
+
 static void do_read(struct sim *s, struct sim_read *r)
 {
 	const struct sim_params *p = &s->p;

@@ -119,6 +119,11 @@ void sim_count_at(const struct sim *s, double t, int *seg, int64_t *count);
  * edge is not known (before the segment, or past the end).
  */
 bool sim_edge_time(const struct sim *s, int seg, int64_t count, double *t);
+/*
+ * Within a burst, after the read that saw the value change: read on to the
+ * next change instead (the caller found that edge's bracket too wide).
+ */
+void sim_burst_more(struct sim *s, uint32_t mfindex);
 double sim_uniform(struct sim *s);
 double sim_gauss(struct sim *s);
 
