@@ -147,6 +147,7 @@ static void set_residual(const struct usbts_pred *p, struct usbts_pred_edge *e)
 
 	e->rlo = e->lo - EDGE_SLACK_NS - p->slack - f;
 	e->rhi = e->hi + EDGE_SLACK_NS + p->slack - f;
+	e->rmid = e->mid - f;
 }
 
 /* Narrow [bmin, bmax] by the pair (older @a, newer @b). */
@@ -191,7 +192,7 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 		if ((u64)(e->hi - e->lo) > limit)
 			continue;
 		sd += (e->x - n->x) >> shift;
-		sy += e->rlo + (e->rhi - e->rlo) / 2;
+		sy += e->rmid;
 		cnt++;
 	}
 	md = div64_s64(sd, cnt);
@@ -203,7 +204,7 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 		if ((u64)(e->hi - e->lo) > limit)
 			continue;
 		dc = ((e->x - n->x) >> shift) - md;
-		yc = e->rlo + (e->rhi - e->rlo) / 2 - my;
+		yc = e->rmid - my;
 		sdd += (u64)(dc * dc);
 		sdy += dc * yc;
 	}
@@ -261,7 +262,7 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 			break;
 		if (w > p->limit)
 			continue;
-		sr += e->rlo + (e->rhi - e->rlo) / 2 - v - smul2(e->x - n->x, b);
+		sr += e->rmid - v - smul2(e->x - n->x, b);
 		sx += (e->x - n->x) >> shift;
 		sv += w * w / 12;
 		m++;
@@ -278,7 +279,7 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 		if ((u64)(e->hi - e->lo) > p->limit)
 			continue;
 		dx = ((e->x - n->x) >> shift) - mx;
-		dy = e->rlo + (e->rhi - e->rlo) / 2 - v - smul2(e->x - n->x, b) - my;
+		dy = e->rmid - v - smul2(e->x - n->x, b) - my;
 		sxx += (u64)(dx * dx);
 		sxy += dx * dy;
 	}
@@ -293,7 +294,7 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 		sb = OMEGA_MAX;
 	else
 		sb = (u64)int_sqrt64(mul_u64_u64_div_u64(sb, (u64)1 << 48, sxx)) >> shift;
-	p->bent = p->count >= 8 && (mean * mean > 9 * var || q > 3 * sb);
+	p->bent = p->count >= 8 && (mean * mean > 16 * var || q > 4 * sb);
 	p->model.bend = mean + (u64)int_sqrt64(var) * 7 / 3;
 	rate = q + sb * 7 / 3;
 	return u64_min(rate, OMEGA_MAX);
@@ -420,7 +421,7 @@ static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
 	s64 e2, term;
 
 	claim = u64_min(claim, (u64)1 << 30);
-	e2 = (s64)(a * a) - (s64)((u64)width * (u64)width / 12) - (s64)(claim * claim);
+	e2 = (s64)(a * a) - (s64)((u64)width * (u64)width / 24) - (s64)(claim * claim);
 	mag = uabs(e2);
 	if (mag >= dd << 12)
 		mag = (u64)1 << 60;
@@ -438,7 +439,7 @@ static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
  * over the distance from the model's newest edge, and otherwise decays.
  * Returns the miss in ns.
  */
-static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
+static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 {
 	const struct usbts_model *m = &p->model;
 	s64 d = x - m->xc, t, below, above;
@@ -460,15 +461,13 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
 	else if (hi < t - below)
 		miss = (u64)(t - below - hi);
 	if ((u64)(hi - lo) <= p->limit && d <= (s64)1 << 30)
-		excess(p, hi - lo, lo + (hi - lo) / 2 - t,
+		excess(p, hi - lo, mid - t,
 		       u64_max((u64)below, (u64)above) + m->bend, s64_max(d, MIN_D));
 	/*
 	 * Far from the newest edge, the midpoint alone outside the claim is
 	 * evidence enough: a bracket is narrow against such distances.
 	 */
 	if (!miss && d >= LIKELY_D && (u64)(hi - lo) <= p->limit) {
-		s64 mid = lo + (hi - lo) / 2;
-
 		if (mid > t + above)
 			miss = (u64)(mid - t - above);
 		else if (mid < t - below)
@@ -486,13 +485,13 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
 	return miss;
 }
 
-static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
+static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 {
 	struct usbts_pred_edge *e;
 	int ret = 0;
 	u32 i;
 
-	innovate(p, x, lo, hi);
+	innovate(p, x, lo, hi, mid);
 
 	if (p->count == USBTS_PRED_EDGES) {
 		drop_oldest(p, USBTS_PRED_EDGES / 2);
@@ -503,6 +502,7 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
 	e->x = x;
 	e->lo = lo;
 	e->hi = hi;
+	e->mid = mid;
 	set_residual(p, e);
 	p->count++;
 
@@ -691,7 +691,13 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 
 	if (x == p->last_x + 1 && post_ns - p->last_pre <= USBTS_PRED_EDGE_MAX_NS) {
 		ret |= USBTS_PRED_NEW_EDGE;
-		ret |= add_edge(p, x, p->last_pre, post_ns);
+		/*
+		 * The edge fell between the two sampling instants, each uniform
+		 * within its read: most likely near where one read ended and
+		 * the next began.
+		 */
+		ret |= add_edge(p, x, p->last_pre, post_ns,
+				p->last_post + (pre_ns - p->last_post) / 2);
 		if ((u64)(post_ns - p->last_pre) <= p->limit)
 			ret |= USBTS_PRED_GOOD_EDGE;
 	}

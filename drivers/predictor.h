@@ -74,15 +74,19 @@ struct usbts_model {
  * @x: extended microframe whose start was bracketed
  * @lo: the start was after this time (ns)
  * @hi: the start was at or before this time (ns)
+ * @mid: the most likely time: between the two reads that bracket it
  * @rlo: @lo, widened by the slack, less the residual frame's time of @x
- * @rhi: @hi, likewise; both kept up to date whenever the frame moves
+ * @rhi: @hi, likewise
+ * @rmid: @mid, likewise; all three kept up to date whenever the frame moves
  */
 struct usbts_pred_edge {
 	s64 x;
 	s64 lo;
 	s64 hi;
+	s64 mid;
 	s64 rlo;
 	s64 rhi;
+	s64 rmid;
 };
 
 /**

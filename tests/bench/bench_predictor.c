@@ -22,9 +22,9 @@
  * Schedules: "fixed" (bursts every 10 ms for a second, then every
  * burst_ms), "module" (drivers/core.c today: 100 bursts 10 ms apart, then
  * 100 ms growing by 1.25x per burst up to 16 s, rounded to whole seconds
- * from 1 s on) and "adaptive" (10 ms until the model exists, then as long
+ * from 1 s on) and "adaptive" (10 ms for 20 bursts, then as long
  * as usbts_model_horizon() says the claim stays within the wanted accuracy,
- * at most 30 s; its bursts read on past an edge whose bracket was too wide
+ * at least 1 s and at most 30 s; its bursts read on past an edge whose bracket was too wide
  * to use, as USBTS_PRED_GOOD_EDGE tells).
  */
 #include <math.h>
@@ -336,7 +336,7 @@ static double sched_next(void *arg, double now)
 		return now + 10e6;
 	h = usbts_model_horizon(&c->p.model, ADAPT_ACC_NS);
 	next = (double)c->p.model.tc + (double)h;
-	return fmin(fmax(next, now + 10e6), now + ADAPT_MAX_NS);
+	return fmin(fmax(next, now + 1e9), now + ADAPT_MAX_NS);
 }
 
 static int feed(struct ctx *c, s64 pre, s64 post, u32 raw, int seg, int64_t k)
