@@ -50,6 +50,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/overflow.h>
 #include <linux/string.h>
 #endif
 
@@ -75,6 +76,10 @@
 #define GROSS_NS		(USBTS_PRED_NOMINAL_NS / 2)
 /* Residuals larger than this force the frame to be re-centred. */
 #define RESIDUAL_LIMIT		((s64)1 << 36)
+/* Times beyond +-this (219 years) are refused, so that no sum overflows. */
+#define TIME_LIMIT		((s64)3 << 61)
+/* Reads longer than this are refused; a gap this long starts afresh. */
+#define MAX_SPAN_NS		((u64)1 << 61)
 /* Queries further than this from the newest edge are refused. */
 #define QUERY_LIMIT		((s64)1 << 45)
 
@@ -339,6 +344,9 @@ static bool fit(struct usbts_pred *p)
 	p->model.above_c = (u64)(vmax - v);
 	p->model.below_slope = (u64)(b - p->bmin) + 1;
 	p->model.above_slope = (u64)(p->bmax - b) + 1;
+	p->model.xb = edge_at(p, 0)->x;
+	p->model.pb = p->pb;
+	p->model.pb_reach = p->pb_reach;
 	p->model.wander = u64_max(wander_of(p), bend(p, v, b));
 	return true;
 }
@@ -380,9 +388,18 @@ static bool refit(struct usbts_pred *p)
 	return fit(p);
 }
 
-/* Drop the oldest @n edges. */
+/*
+ * Drop the oldest @n edges.  The model they supported still describes the
+ * time before the window: keep its rate for frames older than the window.
+ */
 static void drop_oldest(struct usbts_pred *p, u32 n)
 {
+	const struct usbts_model *m = &p->model;
+
+	if (m->valid) {
+		p->pb = m->period;
+		p->pb_reach = u64_max(m->below_slope, m->above_slope) + m->wander;
+	}
 	n = (u32)u64_min(n, p->count);
 	p->first = (p->first + n) % USBTS_PRED_EDGES;
 	p->count -= n;
@@ -433,6 +450,23 @@ static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
 }
 
 /*
+ * The model's claim missed by @miss ns, @d microframes from its newest
+ * edge: the wander rate grows to cover OMEGA_GAIN times that.  A miss
+ * right after the newest edge says the fit was off there, not that the
+ * rate changed: it is spread over at least MIN_D.
+ */
+static void learn_miss(struct usbts_pred *p, u64 miss, s64 d)
+{
+	u64 need;
+
+	if (!miss || d <= 0)
+		return;
+	need = mul_u64_u64_div_u64(u64_min(miss, (u64)1 << 36), OMEGA_GAIN * ONE,
+				   (u64)s64_max(d, MIN_D));
+	p->omega = u64_min(u64_max(p->omega, need), OMEGA_MAX);
+}
+
+/*
  * Before edge @x, bracketed by (@lo, @hi], joins the window: how far did
  * the published model's claim, without its wander allowance, certainly
  * miss it?  The wander estimate grows to cover OMEGA_GAIN times that miss
@@ -443,7 +477,7 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 {
 	const struct usbts_model *m = &p->model;
 	s64 d = x - m->xc, t, below, above;
-	u64 miss = 0, need;
+	u64 miss = 0;
 
 	if (!m->valid || d <= 0)
 		return 0;
@@ -473,15 +507,7 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 		else if (mid < t - below)
 			miss = (u64)(t - below - mid);
 	}
-	if (!miss)
-		return 0;
-	/*
-	 * A miss right after the newest edge says the fit was off there, not
-	 * that the rate changed: spread it over at least MIN_D.
-	 */
-	need = mul_u64_u64_div_u64(u64_min(miss, (u64)1 << 36), OMEGA_GAIN * ONE,
-				   (u64)s64_max(d, MIN_D));
-	p->omega = u64_min(u64_max(p->omega, need), OMEGA_MAX);
+	learn_miss(p, miss, d);
 	return miss;
 }
 
@@ -555,6 +581,7 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
 	p->stalled = false;
 	p->first = 0;
 	p->slack = 0;
+	p->pb = 0;
 	p->count = 0;
 	p->fx = raw;
 	p->ft = pre;
@@ -628,8 +655,10 @@ void usbts_pred_init(struct usbts_pred *p)
  * its extended numbering: its extended microframe equals @mfindex.
  *
  * Return: a mask of %USBTS_PRED_NEW_GEN, %USBTS_PRED_NEW_EDGE,
- * %USBTS_PRED_PRUNED and %USBTS_PRED_GOOD_EDGE, or -EINVAL when @pre_ns > @post_ns, @mfindex has more
- * than 14 bits, or @pre_ns is earlier than the previous read's.
+ * %USBTS_PRED_PRUNED and %USBTS_PRED_GOOD_EDGE, or -EINVAL when @pre_ns >
+ * @post_ns, @mfindex has more than 14 bits, @pre_ns is earlier than the
+ * previous read's, a time lies beyond +-3 * 2^61 ns or the read lasted
+ * over 2^61 ns.
  */
 int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 			u32 mfindex)
@@ -638,14 +667,17 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 	int ret = 0;
 	u64 miss;
 
-	if (pre_ns > post_ns || mfindex > USBTS_PRED_MFINDEX_MASK)
+	if (pre_ns > post_ns || mfindex > USBTS_PRED_MFINDEX_MASK ||
+	    pre_ns < -TIME_LIMIT || post_ns > TIME_LIMIT ||
+	    (u64)post_ns - (u64)pre_ns > MAX_SPAN_NS)
 		return -EINVAL;
-	if (!p->have_read) {
+	if (p->have_read && pre_ns < p->last_pre)
+		return -EINVAL;
+	/* centuries since the last read: nothing carries over, and no sum overflows */
+	if (!p->have_read || (u64)post_ns - (u64)p->last_pre > MAX_SPAN_NS) {
 		new_generation(p, pre_ns, post_ns, mfindex);
 		return USBTS_PRED_NEW_GEN;
 	}
-	if (pre_ns < p->last_pre)
-		return -EINVAL;
 
 	mid = pre_ns + (post_ns - pre_ns) / 2;
 	if (p->model.valid && usbts_model_count_at(&p->model, mid, &guess)) {
@@ -657,6 +689,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		}
 		if (miss) {
 			/* The clock drifted out of the window: forget old edges. */
+			learn_miss(p, miss, x - p->model.xc);
 			prune(p);
 			ret |= USBTS_PRED_PRUNED;
 		}
@@ -720,26 +753,44 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 			 u64 *accuracy_ns)
 {
-	s64 d = x - m->xc;
+	s64 d, t, e = 0;
+	u64 ad, lo, hi, acc;
 
-	u64 ad = uabs(d), lo, hi;
-
-	if (!m->valid || ad > QUERY_LIMIT)
+	if (!m->valid || check_sub_overflow(x, m->xc, &d))
 		return false;
+	ad = uabs(d);
+	if (ad > QUERY_LIMIT)
+		return false;
+	if (m->pb && x < m->xb) {
+		/* before the window: the window's value at its oldest edge ... */
+		e = x - m->xb;
+		d = m->xb - m->xc;
+		ad = uabs(d);
+	}
 	/* the first whole ns at or after the start: count_at() agrees */
-	*t_ns = m->tc + smul_ceil(d, m->period);
+	if (check_add_overflow(m->tc, smul_ceil(d, m->period), &t))
+		return false;
 	if (d >= 0) {
 		/* exact: the truth lies in [tc - below, tc + above] at x */
 		lo = m->below_c + mul_u64_u64_shr(ad, m->below_slope, USBTS_PRED_SHIFT);
 		hi = m->above_c + mul_u64_u64_shr(ad, m->above_slope, USBTS_PRED_SHIFT);
+		acc = u64_max(lo, hi);
 	} else {
 		/* inside or before the window: the bounding box, conservative */
 		lo = u64_max(m->below_c, m->above_c);
 		hi = mul_u64_u64_shr(ad, u64_max(m->below_slope, m->above_slope),
 				     USBTS_PRED_SHIFT);
+		acc = lo + hi;
 	}
-	*accuracy_ns = (d >= 0 ? u64_max(lo, hi) : lo + hi) + 1 + m->bend +
-		       mul_u64_u64_shr(ad, m->wander, USBTS_PRED_SHIFT);
+	acc += 1 + m->bend + mul_u64_u64_shr(ad, m->wander, USBTS_PRED_SHIFT);
+	if (e) {
+		/* ... and the rate of the model it replaced from there back */
+		if (check_add_overflow(t, smul_ceil(e, m->pb), &t))
+			return false;
+		acc += mul_u64_u64_shr(uabs(e), m->pb_reach, USBTS_PRED_SHIFT);
+	}
+	*t_ns = t;
+	*accuracy_ns = acc;
 	return true;
 }
 
@@ -754,21 +805,22 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
  */
 bool usbts_model_count_at(const struct usbts_model *m, s64 t_ns, s64 *x)
 {
-	s64 dt;
+	s64 dt, r;
 	u64 q;
 
-	if (!m->valid)
+	if (!m->valid || check_sub_overflow(t_ns, m->tc, &dt))
 		return false;
-	dt = t_ns - m->tc;
+	/* at most 2^64 ns << 24 / 2^41 (the shortest period): below 2^47 */
 	q = mul_u64_u64_div_u64(uabs(dt), ONE, m->period);
-	if (dt >= 0) {
-		*x = m->xc + (s64)q;
-	} else {
-		/* floor: step back one more unless q periods end exactly at t */
-		*x = m->xc - (s64)q;
-		if (m->tc - smul((s64)q, m->period) > t_ns)
-			*x -= 1;
-	}
+	if (dt >= 0)
+		return !check_add_overflow(m->xc, (s64)q, x);
+	/* floor: step back one more unless q periods end exactly at t */
+	if (check_sub_overflow(m->xc, (s64)q, &r))
+		return false;
+	if (m->tc - smul((s64)q, m->period) > t_ns &&
+	    check_sub_overflow(r, (s64)1, &r))
+		return false;
+	*x = r;
 	return true;
 }
 

@@ -43,6 +43,11 @@
  * @above_slope: how far they reach above @period
  * @bend: allowance for the clock bending away from a line within the
  *	window, ns: what the newest edges' residuals could hide
+ * @xb: oldest edge of the window
+ * @pb: period before @xb, from the model the window replaced; 0: the
+ *	window reaches back to the generation's start
+ * @pb_reach: how far the clock before @xb may have run from @pb, in the
+ *	units of @period
  * @wander: allowance for the clock's rate changing, estimated from how
  *	well earlier models predicted later edges; ns << %USBTS_PRED_SHIFT
  *	per microframe of distance from @xc
@@ -66,6 +71,9 @@ struct usbts_model {
 	u64 below_slope;
 	u64 above_slope;
 	u64 bend;
+	s64 xb;
+	u64 pb;
+	u64 pb_reach;
 	u64 wander;
 };
 
@@ -109,6 +117,8 @@ struct usbts_pred_edge {
  *	claim, (ns per microframe)^2 << 48; may be negative
  * @limit: widest bracket the least-squares fit uses, ns
  * @bent: the newest edges bend away from the window's line
+ * @pb: the period of the last model whose edges were dropped, 0: none
+ * @pb_reach: its slope reach plus wander
  * @prior_lo: lowest feasible period of the previous generation, 0: none
  * @prior_hi: highest
  * @slack: how far every bracket is widened for curvature in the window, ns
@@ -136,6 +146,8 @@ struct usbts_pred {
 	s64 omega2;
 	u64 limit;
 	bool bent;
+	u64 pb;
+	u64 pb_reach;
 	u64 prior_lo;
 	u64 prior_hi;
 	s64 slack;

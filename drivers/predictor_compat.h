@@ -28,6 +28,9 @@ typedef __UINT32_TYPE__ u32;
 #define S64_MIN INT64_MIN
 #define U64_MAX UINT64_MAX
 
+#define check_add_overflow(a, b, d) __builtin_add_overflow(a, b, d)
+#define check_sub_overflow(a, b, d) __builtin_sub_overflow(a, b, d)
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static inline u64 mul_u64_u64_shr(u64 a, u64 b, unsigned int shift)

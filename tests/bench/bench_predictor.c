@@ -19,8 +19,8 @@
  * median-claim target is exceeded by the median over seeds.  --check exits
  * 1 on any miss.
  *
- * Schedules: "fixed" (bursts every 10 ms for a second, then every
- * burst_ms), "module" (drivers/core.c today: 100 bursts 10 ms apart, then
+ * Schedules: "fixed" (100 bursts warm_ms apart, then every burst_ms; again
+ * after each new generation, as the module does), "module" (drivers/core.c today: 100 bursts 10 ms apart, then
  * 100 ms growing by 1.25x per burst up to 16 s, rounded to whole seconds
  * from 1 s on) and "adaptive" (10 ms for 20 bursts, then as long
  * as usbts_model_horizon() says the claim stays within the wanted accuracy,
@@ -320,6 +320,12 @@ static double sched_next(void *arg, double now)
 	double next;
 
 	c->bursts++;
+	if (c->sc->sched == FIXED) {
+		/* like the module, fast again for a second after a new generation */
+		if (c->bursts < 100)
+			return now + c->sc->p.warm_ms * 1e6;
+		return now + c->sc->p.burst_ms * 1e6;
+	}
 	if (c->sc->sched == MODULE) {
 		if (c->bursts < 100) {
 			c->interval_ms = 100;
@@ -364,7 +370,7 @@ static void run_sim(struct ctx *c, double scale)
 	int ret;
 
 	sp.seconds *= scale;
-	if (c->sc->sched != FIXED) {
+	if (c->sc->sched != FIXED || sp.burst_ms > 0) {
 		sp.schedule = sched_next;
 		sp.schedule_ctx = c;
 	}
