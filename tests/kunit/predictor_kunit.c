@@ -108,11 +108,26 @@ static void usbts_pred_round_trip(struct kunit *test)
 						     &t, &acc));
 }
 
+/* Extreme and 32-bit frames: an answer or a refusal, never an overflow. */
+static void usbts_pred_extremes(struct kunit *test)
+{
+	struct tv_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	const char *what;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	tv_run(st, &tv_cases[5]);
+	KUNIT_EXPECT_EQ_MSG(test, tv_extremes(&st->p.model, &what), 0u, "%s", what);
+	/* the sampler's question: how long until the claim passes a bound */
+	KUNIT_EXPECT_TRUE(test, tv_horizon_ok(&st->p.model, 2000));
+	KUNIT_EXPECT_TRUE(test, tv_horizon_ok(&st->p.model, 20000));
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
 	KUNIT_CASE(usbts_pred_rejects_bad_reads),
 	KUNIT_CASE(usbts_pred_round_trip),
+	KUNIT_CASE(usbts_pred_extremes),
 	{}
 };
 

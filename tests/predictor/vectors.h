@@ -383,6 +383,84 @@ static void tv_run(struct tv_state *st, const struct tv_case *tc)
 	}
 }
 
+/*
+ * Extreme frames against a converged model (run a case first): every frame
+ * either answers or is refused, answers iff it lies within 2^45 microframes
+ * of the model's reference and its time fits, claims grow with distance,
+ * and time_of() and count_at() agree.  Returns the number of failed checks
+ * and names the first in *@what.  Built with UBSan in userspace, any
+ * overflow on the way aborts the test.
+ */
+static u32 tv_extremes(const struct usbts_model *m, const char **what)
+{
+	static const s64 off[] = {
+		0, 1, -1, 8000, -8000, 80000, -80000, (s64)1 << 32, -((s64)1 << 32),
+		((s64)1 << 45) - 1, (s64)1 << 45, ((s64)1 << 45) + 1,
+		-((s64)1 << 45), -((s64)1 << 45) - 1,
+	};
+	static const s64 abs_x[] = { S64_MIN, S64_MIN + 1, -1, 0, S64_MAX - 1, S64_MAX };
+	static const u32 low[] = { 0, 1, 0x7fffffff, 0x80000000, 0xffffffff };
+	u64 acc, prev_acc = 0;
+	s64 t, x, back;
+	u32 bad = 0, i, j;
+
+#define TV_BAD(msg) do { if (!bad++) *what = (msg); } while (0)
+	*what = "";
+	for (i = 0; i < ARRAY_SIZE(off); i++) {
+		bool ok = usbts_model_time_of(m, m->xc + off[i], &t, &acc);
+		bool near = off[i] <= ((s64)1 << 45) && off[i] >= -((s64)1 << 45);
+
+		if (ok != near)
+			TV_BAD("answered iff within 2^45 microframes");
+		if (!ok)
+			continue;
+		if (!usbts_model_count_at(m, t, &back) || back != m->xc + off[i])
+			TV_BAD("count_at(time_of(x)) != x");
+		if (off[i] >= 0 && off[i] <= ((s64)1 << 32)) {
+			if (acc < prev_acc)
+				TV_BAD("the claim shrank with distance");
+			prev_acc = acc;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(abs_x); i++) {
+		if (usbts_model_time_of(m, abs_x[i], &t, &acc) &&
+		    (abs_x[i] - m->xc > ((s64)1 << 45) || m->xc - abs_x[i] > ((s64)1 << 45)))
+			TV_BAD("answered a frame beyond 2^45 microframes");
+		usbts_model_count_at(m, abs_x[i], &x);
+	}
+	/* 32-bit frame numbers around the reference, as a caller might pass */
+	for (j = 0; j < 3; j++) {
+		s64 base = (m->xc & ~(s64)0xffffffff) + ((s64)j - 1) * ((s64)1 << 32);
+
+		for (i = 0; i < ARRAY_SIZE(low); i++) {
+			x = base + low[i];
+			if (usbts_model_time_of(m, x, &t, &acc) &&
+			    (!usbts_model_count_at(m, t, &back) || back != x))
+				TV_BAD("32-bit frame: count_at(time_of(x)) != x");
+		}
+	}
+#undef TV_BAD
+	return bad;
+}
+
+/*
+ * usbts_model_horizon(): the claim a microframe before the horizon is
+ * within @want, and one 1% past it is not.  Returns false on a failure.
+ */
+static bool tv_horizon_ok(const struct usbts_model *m, u64 want)
+{
+	u64 h = usbts_model_horizon(m, want), acc;
+	s64 d = (s64)div64_u64(h, USBTS_PRED_NOMINAL_NS), t;
+
+	if (!h || d < 2)
+		return false;
+	if (!usbts_model_time_of(m, m->xc + d - 1, &t, &acc) || acc > want)
+		return false;
+	if (!usbts_model_time_of(m, m->xc + d + d / 100 + 2, &t, &acc) || acc <= want)
+		return false;
+	return usbts_model_horizon(m, 1) == 0;
+}
+
 #define MS 1000000LL
 #define S TV_NS_PER_S
 
