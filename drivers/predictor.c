@@ -12,9 +12,9 @@
  * Every read is sandwiched between two clock reads: the register was sampled
  * at some instant s with pre <= s <= post.  Two consecutive reads whose
  * values differ by one therefore bracket the start of the later microframe:
- * edge(x) lies in (pre of the older read, post of the newer one].  Nothing
- * statistical is assumed about where in the bracket the edge lies, so a
- * preempted read never produces a wrong constraint, only a wide one.
+ * edge(x) lies in (pre of the older read, post of the newer one].  The
+ * brackets are hard constraints: a preempted read never produces a wrong
+ * one, only a wide one.
  *
  * Over a window of recent edges the controller clock is taken to be linear,
  * edge(x) = tc + (x - xc) * period.  The set of lines through all brackets
@@ -26,22 +26,43 @@
  *	[ max_k(lo_k + bmin*(xc - x_k)) + bmin*(x - xc),
  *	  min_k(hi_k + bmax*(xc - x_k)) + bmax*(x - xc) ]
  *
- * The accuracy is the distance from the prediction to the far end of that
- * range, plus an allowance for the clock wandering after the newest edge;
- * for past microframes the bounding box of the set gives a looser bound.
- * The prediction itself is a least-squares line through the bracket
- * midpoints, clamped into the feasible set: a real edge sits near the middle
- * of its bracket far more often than at an end, which the worst-case set
- * cannot use.
+ * The prediction itself is a least-squares line through each edge's most
+ * likely time (where the older read ended and the newer began: the edge
+ * fell between two sampling instants, each uniform within its read),
+ * clamped into the feasible set.
  *
- * Drift breaks linearity over long windows.  When a new bracket or a read
- * does not fit the window, the oldest half of the window is dropped until it
- * fits; when it misses by more than half a microframe the counter must have
- * been reset, stopped or jumped, and a new generation starts.
+ * The accuracy is the distance from the prediction to the far end of that
+ * range (for past microframes the bounding box of the set, looser), plus
+ * two allowances for the clock not being a line, both measured, none a
+ * constant guess:
+ *
+ *  - bend: within the window.  The newest quarter of the window's span is
+ *    tested against the line: its mean residual and its residual slope,
+ *    each against its noise from the bracket widths.  Beyond 4 sigma the
+ *    window has a change point and its older half is dropped (repeatedly);
+ *    otherwise the mean plus 7/3 sigma is added to every claim, and the
+ *    slope plus 7/3 sigma is a floor for the wander rate below.
+ *  - wander: a rate, times the distance from the newest edge.  Every new
+ *    edge (and every read that misses) tests the previous model at its
+ *    distance: a certain miss sets the rate to OMEGA_GAIN times the miss
+ *    over the distance at once (decaying over minutes after), and the
+ *    noise-corrected squared excess of the estimate beyond the claim feeds
+ *    a running mean whose 2.6-sigma root is the steady rate.
+ *
+ * Frames older than the window are extrapolated with the rate of the model
+ * the window replaced, so a past frame across a rate step is not taken on
+ * the new rate.  Accuracy is therefore a statistical claim (99% of answers
+ * on the simulator's scenarios, tests/bench), no longer a hard bound.
+ *
+ * When a read misses the model by more than half a microframe the counter
+ * must have been reset, stopped or jumped, and a new generation starts; if
+ * that happens within 8 s of the last edge the old rate range (widened by
+ * the wander) is kept as a prior until new edges contradict it.
  *
  * Costs: a new edge costs O(K) with K = USBTS_PRED_EDGES; the window is
- * halved when full, which costs O(K^2) once every K/2 edges.  A read that
- * brackets no edge costs O(1).  All arithmetic is 64-bit fixed point with
+ * halved when full or at a change point, which costs O(K^2).  A read that
+ * brackets no edge costs O(1); so do usbts_model_time_of() and
+ * usbts_model_count_at(), which have no loop and one division (count_at).  All arithmetic is 64-bit fixed point with
  * 128-bit intermediates through mul_u64_u64_shr()/mul_u64_u64_div_u64();
  * residuals against the frame (fx, ft, fp) are kept below 2^36 ns so that
  * no intermediate overflows.
@@ -166,11 +187,19 @@ static void pair_update(struct usbts_pred *p, const struct usbts_pred_edge *a,
 }
 
 /*
- * Least-squares slope and value at the newest edge of the bracket midpoints,
- * in residual units.  Brackets much wider than the narrowest in the window
- * (preempted reads) are left out.  Distances are scaled down by 2^shift to
- * keep every sum below 2^62; the result loses only those low bits.
+ * Weighted least-squares slope and value at the newest edge of the edges'
+ * estimates, in residual units.  Brackets much wider than the narrowest in
+ * the window (preempted reads) are left out, the rest weighted by the
+ * inverse square of their width.  Distances are scaled down by 2^shift
+ * below 2^20 and residuals clamped to 2^30 to keep every sum below 2^62;
+ * the result loses only those low bits.
  */
+/* 1..16, by the inverse square of the bracket's width @w */
+static u64 ls_weight(u64 minw, u64 w)
+{
+	return u64_max(div64_u64(16 * minw * minw, u64_max(w * w, 1)), 1);
+}
+
 static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 {
 	const struct usbts_pred_edge *n = edge_at(p, p->count - 1);
@@ -188,30 +217,36 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 	limit = 2 * minw + 2000;
 	p->limit = limit;
 	span = (u64)(n->x - edge_at(p, 0)->x);
-	while ((span >> shift) >= ((u64)1 << 24))
+	while ((span >> shift) >= ((u64)1 << 20))
 		shift++;
 
+	/* weights 1..16 by the inverse square of the bracket width */
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
+		u64 w = (u64)(e->hi - e->lo);
+		s64 k;
 
-		if ((u64)(e->hi - e->lo) > limit)
+		if (w > limit)
 			continue;
-		sd += (e->x - n->x) >> shift;
-		sy += e->rmid;
-		cnt++;
+		k = (s64)ls_weight(minw, w);
+		sd += k * ((e->x - n->x) >> shift);
+		sy += k * s64_max(s64_min(e->rmid, (s64)1 << 30), -((s64)1 << 30));
+		cnt += k;
 	}
 	md = div64_s64(sd, cnt);
 	my = div64_s64(sy, cnt);
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
-		s64 dc, yc;
+		u64 w = (u64)(e->hi - e->lo);
+		s64 dc, yc, k;
 
-		if ((u64)(e->hi - e->lo) > limit)
+		if (w > limit)
 			continue;
+		k = (s64)ls_weight(minw, w);
 		dc = ((e->x - n->x) >> shift) - md;
-		yc = e->rmid - my;
-		sdd += (u64)(dc * dc);
-		sdy += dc * yc;
+		yc = s64_max(s64_min(e->rmid, (s64)1 << 30), -((s64)1 << 30)) - my;
+		sdd += (u64)(k * dc * dc);
+		sdy += k * dc * yc;
 	}
 	if (!sdd) {
 		/* one usable bracket: its midpoint, slope undetermined */
@@ -236,15 +271,15 @@ static u64 wander_of(const struct usbts_pred *p)
 }
 
 /*
- * Does the window bend?  The mean residual of the usable brackets'
- * midpoints in the newest quarter of the window's span (at least 4) from the line (@v, @b) is compared with its
- * noise, each midpoint being taken as uniform over its bracket (variance
- * width^2 / 12, which is pessimistic), and so is the slope of those
- * residuals.  Sets p->bent when either exceeds three times its noise in a
- * window of at least 8 edges, and the model's bend allowance to the mean
- * plus 7/3 of its noise.  Returns the slope plus 7/3 of its noise: how far
- * the clock's present rate may be from the window's, a floor for the
- * wander allowance.
+ * Does the window bend?  The mean residual from the line (@v, @b) of the
+ * usable edges in the newest quarter of the window's span (at least 4) is
+ * compared with its noise, each edge's estimate being taken as uniform over
+ * its bracket (variance width^2 / 12, which is pessimistic), and so is the
+ * slope of those residuals.  Sets p->bent when either exceeds four times
+ * its noise in a window of at least 8 edges (a change point), and the
+ * model's bend allowance to the mean plus 7/3 of its noise.  Returns the
+ * slope plus 7/3 of its noise: how far the clock's present rate may be from
+ * the window's, a floor for the wander allowance.
  */
 static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 {
