@@ -62,10 +62,12 @@
  * Costs: a new edge costs O(K) with K = USBTS_PRED_EDGES; the window is
  * halved when full or at a change point, which costs O(K^2).  A read that
  * brackets no edge costs O(1); so do usbts_model_time_of() and
- * usbts_model_count_at(), which have no loop and one division (count_at).  All arithmetic is 64-bit fixed point with
- * 128-bit intermediates through mul_u64_u64_shr()/mul_u64_u64_div_u64();
- * residuals against the frame (fx, ft, fp) are kept below 2^36 ns so that
- * no intermediate overflows.
+ * usbts_model_count_at(), which have no loop and one division (count_at).
+ * All arithmetic is 64-bit fixed point with 128-bit intermediates through
+ * mul_u64_u64_shr()/mul_u64_u64_div_u64(); residuals against the frame
+ * (fx, ft, fp) are kept below 2^36 ns, times within +-3 * 2^61 ns and
+ * queries within 2^45 microframes, and the query paths check every sum,
+ * so that no intermediate overflows.
  */
 #ifdef __KERNEL__
 #include <linux/errno.h>
