@@ -819,12 +819,18 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 				     USBTS_PRED_SHIFT);
 		acc = lo + hi;
 	}
-	acc += 1 + m->bend + mul_u64_u64_shr(ad, m->wander, USBTS_PRED_SHIFT);
+	acc += 1 + m->bend;
+	if (d >= 0)
+		/* the clock may wander after the newest edge */
+		acc += mul_u64_u64_shr(ad, m->wander, USBTS_PRED_SHIFT);
+	else if (!e && x < m->xb)
+		/* the window's line, before the window: it may have wandered */
+		acc += mul_u64_u64_shr(uabs(m->xb - x), m->wander, USBTS_PRED_SHIFT);
 	if (e) {
 		/* ... and the rate of the model it replaced from there back */
 		if (check_add_overflow(t, smul_ceil(e, m->pb), &t))
 			return false;
-		acc += mul_u64_u64_shr(uabs(e), m->pb_reach, USBTS_PRED_SHIFT);
+		acc += mul_u64_u64_shr(uabs(e), m->pb_reach + m->wander, USBTS_PRED_SHIFT);
 	}
 	*t_ns = t;
 	*accuracy_ns = acc;

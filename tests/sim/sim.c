@@ -170,8 +170,14 @@ bool sim_edge_time(const struct sim *s, int seg, int64_t count, double *t)
 	}
 	kn = &s->knot[lo];
 	*t = kn->t + (double)(count - kn->k0) * kn->period;
-	if (lo + 1 == seg_end(s, seg) && lo + 1 == s->n_knots && *t >= s->t_end)
-		return false;
+	if (lo + 1 == seg_end(s, seg)) {
+		/* past the segment's end: the reset, or the end of the trace */
+		double end = seg_end(s, seg) == s->n_knots ? s->t_end :
+			     s->knot[seg_end(s, seg)].t;
+
+		if (*t >= end)
+			return false;
+	}
 	return true;
 }
 
