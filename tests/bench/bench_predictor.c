@@ -24,13 +24,14 @@
  * 1 on any miss.
  *
  * Schedules: "fixed" (100 bursts warm_ms apart, then every burst_ms; again
- * after each new generation, as the module does), "module" (drivers/core.c today: 100 bursts 10 ms apart, then
- * 100 ms growing by 1.25x per burst up to 16 s, rounded to whole seconds
- * from 1 s on; "/good-edge": the same, but a burst reads on past an edge
- * bracketed too widely, as USBTS_PRED_GOOD_EDGE tells) and "adaptive"
- * (10 ms for 20 bursts, then as long as usbts_model_horizon() says the claim stays within the wanted accuracy,
- * at least 1 s and at most 30 s; its bursts read on past an edge whose bracket was too wide
- * to use, as USBTS_PRED_GOOD_EDGE tells).
+ * after each new generation, as the module does); "module" (drivers/core.c
+ * today: 100 bursts 10 ms apart, then 100 ms growing by 1.25x per burst up
+ * to 16 s, rounded to whole seconds from 1 s on); "/good-edge" (the same,
+ * but a burst reads on past an edge bracketed too widely, as
+ * USBTS_PRED_GOOD_EDGE tells); "adaptive" (10 ms for 20 bursts, then as
+ * long as usbts_model_horizon() says the claim stays within the wanted
+ * accuracy, at least 1 s and at most 30 s apart, reading on past wide
+ * edges too).
  */
 #include <math.h>
 #include <stdio.h>
