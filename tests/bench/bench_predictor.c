@@ -126,7 +126,7 @@ static const struct scenario scenarios[] = {
 	    .wander_ppb = 20 }, MODULE_GOOD, SIMGEN, { 0, 0, 0, 0 },
 	  "as module+wander, bursts reading on past a wide edge" },
 	{ { .name = "adaptive", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
-	  ADAPTIVE, SIMGEN, { 0, 0, 0, 0 }, "adaptive schedule, 4 us wanted, at most 30 s apart" },
+	  ADAPTIVE, SIMGEN, { 0, 0, 0, 0 }, "adaptive schedule, 4 us wanted, 1 to 30 s apart" },
 	{ { .name = "adaptive+wander", .seconds = 1800, .ppm = 37, SLOW,
 	    .wander_ppb = 20 }, ADAPTIVE, SIMGEN,
 	  { 0, 0, 0, 0 }, "as adaptive, random walk of 20 ppb per sqrt(s)" },
