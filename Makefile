@@ -116,9 +116,9 @@ $(BUILD)/test_predictor: $(PREDICTOR) tests/predictor/test_predictor.c tests/pre
 	@mkdir -p $(BUILD)
 	$(CC) $(USER_CFLAGS) -O1 $(SAN) -o $@ drivers/predictor.c tests/predictor/test_predictor.c
 
-$(BUILD)/bench_predictor: $(PREDICTOR) $(SIM) tests/bench/bench_predictor.c
+$(BUILD)/bench_predictor: $(PREDICTOR) $(SIM) tests/bench/bench_predictor.c tests/predictor/vectors.h
 	@mkdir -p $(BUILD)
-	$(CC) $(USER_CFLAGS) -O2 -o $@ drivers/predictor.c tests/sim/sim.c tests/bench/bench_predictor.c -lm
+	$(CC) $(USER_CFLAGS) -Wno-unused-function -Wno-override-init -Idrivers -O2 -o $@ drivers/predictor.c tests/sim/sim.c tests/bench/bench_predictor.c -lm
 
 $(BUILD)/simtrace: $(SIM) tests/sim/simtrace.c
 	@mkdir -p $(BUILD)

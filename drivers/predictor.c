@@ -12,9 +12,9 @@
  * Every read is sandwiched between two clock reads: the register was sampled
  * at some instant s with pre <= s <= post.  Two consecutive reads whose
  * values differ by one therefore bracket the start of the later microframe:
- * edge(x) lies in (pre of the older read, post of the newer one].  Nothing
- * statistical is assumed about where in the bracket the edge lies, so a
- * preempted read never produces a wrong constraint, only a wide one.
+ * edge(x) lies in (pre of the older read, post of the newer one].  The
+ * brackets are hard constraints: a preempted read never produces a wrong
+ * one, only a wide one.
  *
  * Over a window of recent edges the controller clock is taken to be linear,
  * edge(x) = tc + (x - xc) * period.  The set of lines through all brackets
@@ -26,30 +26,54 @@
  *	[ max_k(lo_k + bmin*(xc - x_k)) + bmin*(x - xc),
  *	  min_k(hi_k + bmax*(xc - x_k)) + bmax*(x - xc) ]
  *
- * The accuracy is the distance from the prediction to the far end of that
- * range, plus an allowance for the clock wandering after the newest edge;
- * for past microframes the bounding box of the set gives a looser bound.
- * The prediction itself is a least-squares line through the bracket
- * midpoints, clamped into the feasible set: a real edge sits near the middle
- * of its bracket far more often than at an end, which the worst-case set
- * cannot use.
+ * The prediction itself is a least-squares line through each edge's most
+ * likely time (where the older read ended and the newer began: the edge
+ * fell between two sampling instants, each uniform within its read),
+ * clamped into the feasible set.
  *
- * Drift breaks linearity over long windows.  When a new bracket or a read
- * does not fit the window, the oldest half of the window is dropped until it
- * fits; when it misses by more than half a microframe the counter must have
- * been reset, stopped or jumped, and a new generation starts.
+ * The accuracy is the distance from the prediction to the far end of that
+ * range (for past microframes the bounding box of the set, looser), plus
+ * two allowances for the clock not being a line, both measured, none a
+ * constant guess:
+ *
+ *  - bend: within the window.  The newest quarter of the window's span is
+ *    tested against the line: its mean residual and its residual slope,
+ *    each against its noise from the bracket widths.  Beyond 4 sigma the
+ *    window has a change point and its older half is dropped (repeatedly);
+ *    otherwise the mean plus 7/3 sigma is added to every claim, and the
+ *    slope plus 7/3 sigma is a floor for the wander rate below.
+ *  - wander: a rate, times the distance from the newest edge.  Every new
+ *    edge (and every read that misses) tests the previous model at its
+ *    distance: a certain miss sets the rate to OMEGA_GAIN times the miss
+ *    over the distance at once (decaying over minutes after), and the
+ *    noise-corrected squared excess of the estimate beyond the claim feeds
+ *    a running mean whose 2.6-sigma root is the steady rate.
+ *
+ * Frames older than the window are extrapolated with the rate of the model
+ * the window replaced, so a past frame across a rate step is not taken on
+ * the new rate.  Accuracy is therefore a statistical claim (99% of answers
+ * on the simulator's scenarios, tests/bench), no longer a hard bound.
+ *
+ * When a read misses the model by more than half a microframe the counter
+ * must have been reset, stopped or jumped, and a new generation starts; if
+ * that happens within 8 s of the last edge the old rate range (widened by
+ * the wander) is kept as a prior until new edges contradict it.
  *
  * Costs: a new edge costs O(K) with K = USBTS_PRED_EDGES; the window is
- * halved when full, which costs O(K^2) once every K/2 edges.  A read that
- * brackets no edge costs O(1).  All arithmetic is 64-bit fixed point with
- * 128-bit intermediates through mul_u64_u64_shr()/mul_u64_u64_div_u64();
- * residuals against the frame (fx, ft, fp) are kept below 2^36 ns so that
- * no intermediate overflows.
+ * halved when full or at a change point, which costs O(K^2).  A read that
+ * brackets no edge costs O(1); so do usbts_model_time_of() and
+ * usbts_model_count_at(), which have no loop and one division (count_at).
+ * All arithmetic is 64-bit fixed point with 128-bit intermediates through
+ * mul_u64_u64_shr()/mul_u64_u64_div_u64(); residuals against the frame
+ * (fx, ft, fp) are kept below 2^36 ns, times within +-3 * 2^61 ns and
+ * queries within 2^45 microframes, and the query paths check every sum,
+ * so that no intermediate overflows.
  */
 #ifdef __KERNEL__
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/overflow.h>
 #include <linux/string.h>
 #endif
 
@@ -59,17 +83,26 @@
 /* The clock may be 500 ppm off nominal; assume no more than 600 ppm. */
 #define PERIOD_MIN_NS		(USBTS_PRED_NOMINAL_NS - 75)
 #define PERIOD_MAX_NS		(USBTS_PRED_NOMINAL_NS + 75)
-/* Every bracket is widened by this, for curvature within the window. */
+/* Every bracket is widened by at least this, for rounding. */
 #define EDGE_SLACK_NS		2
-/*
- * Allowance for the clock wandering after the newest edge: 20 ppb of the
- * distance, in ns << USBTS_PRED_SHIFT per microframe.
- */
-#define WANDER			((125000ull * 20 << USBTS_PRED_SHIFT) / 1000000000ull)
+/* The wander estimate decays by 1/e over this many microframes (2^21: 262 s). */
+#define OMEGA_DECAY_SHIFT	21
+/* A certain miss of this many times the claim's reach sets the estimate. */
+#define OMEGA_GAIN		3
+/* Misses are spread over at least this distance (128 ms). */
+#define MIN_D			((s64)1 << 10)
+/* From this distance (1 s) on, a midpoint outside the claim is a miss. */
+#define LIKELY_D		((s64)1 << 13)
+/* The estimate never exceeds 1000 ppm, so no product overflows. */
+#define OMEGA_MAX		((u64)125 << USBTS_PRED_SHIFT)
 /* A read further than this outside the model means a new generation. */
 #define GROSS_NS		(USBTS_PRED_NOMINAL_NS / 2)
 /* Residuals larger than this force the frame to be re-centred. */
 #define RESIDUAL_LIMIT		((s64)1 << 36)
+/* Times beyond +-this (219 years) are refused, so that no sum overflows. */
+#define TIME_LIMIT		((s64)3 << 61)
+/* Reads longer than this are refused; a gap this long starts afresh. */
+#define MAX_SPAN_NS		((u64)1 << 61)
 /* Queries further than this from the newest edge are refused. */
 #define QUERY_LIMIT		((s64)1 << 45)
 
@@ -140,8 +173,9 @@ static void set_residual(const struct usbts_pred *p, struct usbts_pred_edge *e)
 {
 	s64 f = frame_t(p, e->x);
 
-	e->rlo = e->lo - EDGE_SLACK_NS - f;
-	e->rhi = e->hi + EDGE_SLACK_NS - f;
+	e->rlo = e->lo - EDGE_SLACK_NS - p->slack - f;
+	e->rhi = e->hi + EDGE_SLACK_NS + p->slack - f;
+	e->rmid = e->mid - f;
 }
 
 /* Narrow [bmin, bmax] by the pair (older @a, newer @b). */
@@ -155,11 +189,19 @@ static void pair_update(struct usbts_pred *p, const struct usbts_pred_edge *a,
 }
 
 /*
- * Least-squares slope and value at the newest edge of the bracket midpoints,
- * in residual units.  Brackets much wider than the narrowest in the window
- * (preempted reads) are left out.  Distances are scaled down by 2^shift to
- * keep every sum below 2^62; the result loses only those low bits.
+ * Weighted least-squares slope and value at the newest edge of the edges'
+ * estimates, in residual units.  Brackets much wider than the narrowest in
+ * the window (preempted reads) are left out, the rest weighted by the
+ * inverse square of their width.  Distances are scaled down by 2^shift
+ * below 2^20 and residuals clamped to 2^30 to keep every sum below 2^62;
+ * the result loses only those low bits.
  */
+/* 1..16, by the inverse square of the bracket's width @w */
+static u64 ls_weight(u64 minw, u64 w)
+{
+	return u64_max(div64_u64(16 * minw * minw, u64_max(w * w, 1)), 1);
+}
+
 static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 {
 	const struct usbts_pred_edge *n = edge_at(p, p->count - 1);
@@ -175,31 +217,38 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 		minw = u64_min(minw, (u64)(e->hi - e->lo));
 	}
 	limit = 2 * minw + 2000;
+	p->limit = limit;
 	span = (u64)(n->x - edge_at(p, 0)->x);
-	while ((span >> shift) >= ((u64)1 << 24))
+	while ((span >> shift) >= ((u64)1 << 20))
 		shift++;
 
+	/* weights 1..16 by the inverse square of the bracket width */
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
+		u64 w = (u64)(e->hi - e->lo);
+		s64 k;
 
-		if ((u64)(e->hi - e->lo) > limit)
+		if (w > limit)
 			continue;
-		sd += (e->x - n->x) >> shift;
-		sy += e->rlo + (e->rhi - e->rlo) / 2;
-		cnt++;
+		k = (s64)ls_weight(minw, w);
+		sd += k * ((e->x - n->x) >> shift);
+		sy += k * s64_max(s64_min(e->rmid, (s64)1 << 30), -((s64)1 << 30));
+		cnt += k;
 	}
 	md = div64_s64(sd, cnt);
 	my = div64_s64(sy, cnt);
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
-		s64 dc, yc;
+		u64 w = (u64)(e->hi - e->lo);
+		s64 dc, yc, k;
 
-		if ((u64)(e->hi - e->lo) > limit)
+		if (w > limit)
 			continue;
+		k = (s64)ls_weight(minw, w);
 		dc = ((e->x - n->x) >> shift) - md;
-		yc = e->rlo + (e->rhi - e->rlo) / 2 - my;
-		sdd += (u64)(dc * dc);
-		sdy += dc * yc;
+		yc = s64_max(s64_min(e->rmid, (s64)1 << 30), -((s64)1 << 30)) - my;
+		sdd += (u64)(k * dc * dc);
+		sdy += k * dc * yc;
 	}
 	if (!sdd) {
 		/* one usable bracket: its midpoint, slope undetermined */
@@ -210,6 +259,87 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 	q = (s64)mul_u64_u64_div_u64(uabs(sdy), ONE, sdd) >> shift;
 	*b = sdy < 0 ? -q : q;
 	*v = my + smul2(-md * ((s64)1 << shift), *b);
+}
+
+/* The published wander allowance: the larger of the two estimates. */
+static u64 wander_of(const struct usbts_pred *p)
+{
+	u64 w = 0;
+
+	/* 2.6 standard deviations of the excess, << USBTS_PRED_SHIFT */
+	if (p->omega2 > 0)
+		w = (u64)int_sqrt64((u64)p->omega2) * 13 / 5;
+	return u64_min(u64_max(w, p->omega), OMEGA_MAX);
+}
+
+/*
+ * Does the window bend?  The mean residual from the line (@v, @b) of the
+ * usable edges in the newest quarter of the window's span (at least 4) is
+ * compared with its noise, each edge's estimate being taken as uniform over
+ * its bracket (variance width^2 / 12, which is pessimistic), and so is the
+ * slope of those residuals.  Sets p->bent when either exceeds four times
+ * its noise in a window of at least 8 edges (a change point), and the
+ * model's bend allowance to the mean plus 7/3 of its noise.  Returns the
+ * slope plus 7/3 of its noise: how far the clock's present rate may be from
+ * the window's, a floor for the wander allowance.
+ */
+static u64 bend(struct usbts_pred *p, s64 v, s64 b)
+{
+	const struct usbts_pred_edge *n = edge_at(p, p->count - 1);
+	s64 span = n->x - edge_at(p, 0)->x, from = n->x - span / 4;
+	s64 sr = 0, sx = 0, sxy = 0, mx, my;
+	u64 sv = 0, sxx = 0, mean, var, q, sb, rate;
+	unsigned int shift = 0;
+	u32 m = 0, i, j;
+
+	p->bent = false;
+	p->model.bend = 0;
+	while (((u64)span >> shift) >= ((u64)1 << 24))
+		shift++;
+	for (i = p->count; i-- > 0;) {
+		const struct usbts_pred_edge *e = edge_at(p, i);
+		u64 w = (u64)(e->hi - e->lo);
+
+		if (e->x < from && m >= 4)
+			break;
+		if (w > p->limit)
+			continue;
+		sr += e->rmid - v - smul2(e->x - n->x, b);
+		sx += (e->x - n->x) >> shift;
+		sv += w * w / 12;
+		m++;
+	}
+	if (m < 4)
+		return 0;
+	/* the newest edges' own slope, against the window's */
+	mx = div64_s64(sx, m);
+	my = div64_s64(sr, m);
+	for (j = p->count; j-- > i + 1;) {
+		const struct usbts_pred_edge *e = edge_at(p, j);
+		s64 dx, dy;
+
+		if ((u64)(e->hi - e->lo) > p->limit)
+			continue;
+		dx = ((e->x - n->x) >> shift) - mx;
+		dy = e->rmid - v - smul2(e->x - n->x, b) - my;
+		sxx += (u64)(dx * dx);
+		sxy += dx * dy;
+	}
+	mean = uabs(my);
+	var = div64_u64(sv, (u64)m * m);
+	if (!sxx)
+		return 0;
+	/* slope difference and its noise, ns << USBTS_PRED_SHIFT per uframe */
+	q = mul_u64_u64_div_u64(u64_min(uabs(sxy), (u64)1 << 62), ONE, sxx) >> shift;
+	sb = div64_u64(sv, m);
+	if (sb >= sxx << 14)
+		sb = OMEGA_MAX;
+	else
+		sb = (u64)int_sqrt64(mul_u64_u64_div_u64(sb, (u64)1 << 48, sxx)) >> shift;
+	p->bent = p->count >= 8 && (mean * mean > 16 * var || q > 4 * sb);
+	p->model.bend = mean + (u64)int_sqrt64(var) * 7 / 3;
+	rate = q + sb * 7 / 3;
+	return u64_min(rate, OMEGA_MAX);
 }
 
 /*
@@ -251,6 +381,10 @@ static bool fit(struct usbts_pred *p)
 	p->model.above_c = (u64)(vmax - v);
 	p->model.below_slope = (u64)(b - p->bmin) + 1;
 	p->model.above_slope = (u64)(p->bmax - b) + 1;
+	p->model.xb = edge_at(p, 0)->x;
+	p->model.pb = p->pb;
+	p->model.pb_reach = p->pb_reach;
+	p->model.wander = u64_max(wander_of(p), bend(p, v, b));
 	return true;
 }
 
@@ -268,19 +402,41 @@ static bool refit(struct usbts_pred *p)
 		p->ft = p->model.tc;
 		p->fp = p->model.period;
 	}
+	/*
+	 * Curvature: a rate change of omega per microframe of distance bends
+	 * the clock away from any line by about omega * span / 8.
+	 */
+	p->slack = 0;
+	if (p->count > 1)
+		p->slack = (s64)mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x -
+						      edge_at(p, 0)->x),
+						p->omega, USBTS_PRED_SHIFT + 3);
 	for (i = 0; i < p->count; i++)
 		set_residual(p, edge_at(p, i));
 	p->bmin = (s64)((u64)PERIOD_MIN_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
 	p->bmax = (s64)((u64)PERIOD_MAX_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
+	if (p->prior_lo) {
+		p->bmin = s64_max(p->bmin, (s64)p->prior_lo - (s64)p->fp);
+		p->bmax = s64_min(p->bmax, (s64)p->prior_hi - (s64)p->fp);
+	}
 	for (j = 1; j < p->count; j++)
 		for (i = 0; i < j; i++)
 			pair_update(p, edge_at(p, i), edge_at(p, j));
 	return fit(p);
 }
 
-/* Drop the oldest @n edges. */
+/*
+ * Drop the oldest @n edges.  The model they supported still describes the
+ * time before the window: keep its rate for frames older than the window.
+ */
 static void drop_oldest(struct usbts_pred *p, u32 n)
 {
+	const struct usbts_model *m = &p->model;
+
+	if (m->valid) {
+		p->pb = m->period;
+		p->pb_reach = u64_max(m->below_slope, m->above_slope) + m->wander;
+	}
 	n = (u32)u64_min(n, p->count);
 	p->first = (p->first + n) % USBTS_PRED_EDGES;
 	p->count -= n;
@@ -295,13 +451,110 @@ static void prune(struct usbts_pred *p)
 	do {
 		drop_oldest(p, (u32)u64_max(p->count / 2, 1));
 		p->model.valid = 0;
-	} while (!refit(p) && p->count > 1);
+		if (refit(p))
+			return;
+		/* the previous generation's rate no longer holds either */
+		if (p->prior_lo) {
+			p->prior_lo = 0;
+			if (refit(p))
+				return;
+		}
+	} while (p->count > 1);
 }
 
-static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
+/*
+ * Fold one innovation into the running mean of the squared excess: the
+ * bracket's midpoint missed the prediction by @nu ns, @d microframes from
+ * the newest edge, where the claim without wander was @claim.  The
+ * midpoint's own noise (width^2 / 12) and the claim are taken out, so the
+ * mean grows only when predictions miss by more than they claimed.
+ */
+static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
+{
+	u64 a = u64_min(uabs(nu), (u64)1 << 30), dd = (u64)d * (u64)d, mag;
+	s64 e2, term;
+
+	claim = u64_min(claim, (u64)1 << 30);
+	e2 = (s64)(a * a) - (s64)((u64)width * (u64)width / 24) - (s64)(claim * claim);
+	mag = uabs(e2);
+	if (mag >= dd << 12)
+		mag = (u64)1 << 60;
+	else
+		mag = mul_u64_u64_div_u64(mag, (u64)1 << 48, dd);
+	/* a claim that held contributes nothing, rather than credit */
+	term = e2 < 0 ? 0 : (s64)mag;
+	p->omega2 += (term - p->omega2) / 4;
+}
+
+/*
+ * The model's claim missed by @miss ns, @d microframes from its newest
+ * edge: the wander rate grows to cover OMEGA_GAIN times that.  A miss
+ * right after the newest edge says the fit was off there, not that the
+ * rate changed: it is spread over at least MIN_D.
+ */
+static void learn_miss(struct usbts_pred *p, u64 miss, s64 d)
+{
+	u64 need;
+
+	if (!miss || d <= 0)
+		return;
+	need = mul_u64_u64_div_u64(u64_min(miss, (u64)1 << 36), OMEGA_GAIN * ONE,
+				   (u64)s64_max(d, MIN_D));
+	p->omega = u64_min(u64_max(p->omega, need), OMEGA_MAX);
+}
+
+/*
+ * Before edge @x, bracketed by (@lo, @hi], joins the window: how far did
+ * the published model's claim, without its wander allowance, certainly
+ * miss it?  The wander estimate grows to cover OMEGA_GAIN times that miss
+ * over the distance from the model's newest edge, and otherwise decays.
+ * Returns the miss in ns.
+ */
+static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
+{
+	const struct usbts_model *m = &p->model;
+	s64 d = x - m->xc, t, below, above;
+	u64 miss = 0;
+
+	if (!m->valid || d <= 0)
+		return 0;
+	if (d >= (s64)1 << OMEGA_DECAY_SHIFT)
+		p->omega = 0;
+	else
+		p->omega -= mul_u64_u64_shr(p->omega, (u64)d, OMEGA_DECAY_SHIFT);
+	if (d > (s64)1 << 36)
+		return 0;
+	t = m->tc + smul(d, m->period);
+	below = (s64)(m->below_c + mul_u64_u64_shr((u64)d, m->below_slope, USBTS_PRED_SHIFT));
+	above = (s64)(m->above_c + mul_u64_u64_shr((u64)d, m->above_slope, USBTS_PRED_SHIFT));
+	if (lo > t + above)
+		miss = (u64)(lo - t - above);
+	else if (hi < t - below)
+		miss = (u64)(t - below - hi);
+	if ((u64)(hi - lo) <= p->limit && d <= (s64)1 << 30)
+		excess(p, hi - lo, mid - t,
+		       u64_max((u64)below, (u64)above) + m->bend, s64_max(d, MIN_D));
+	/*
+	 * Far from the newest edge, the midpoint alone outside the claim is
+	 * evidence enough: a bracket is narrow against such distances.
+	 */
+	if (!miss && d >= LIKELY_D && (u64)(hi - lo) <= p->limit) {
+		if (mid > t + above)
+			miss = (u64)(mid - t - above);
+		else if (mid < t - below)
+			miss = (u64)(t - below - mid);
+	}
+	learn_miss(p, miss, d);
+	return miss;
+}
+
+static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 {
 	struct usbts_pred_edge *e;
+	int ret = 0;
 	u32 i;
+
+	innovate(p, x, lo, hi, mid);
 
 	if (p->count == USBTS_PRED_EDGES) {
 		drop_oldest(p, USBTS_PRED_EDGES / 2);
@@ -312,26 +565,50 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi)
 	e->x = x;
 	e->lo = lo;
 	e->hi = hi;
+	e->mid = mid;
 	set_residual(p, e);
 	p->count++;
 
 	if (p->count == 1 || uabs(e->rlo) > RESIDUAL_LIMIT) {
 		if (refit(p))
-			return 0;
+			goto fitted;
 	} else {
 		for (i = 0; i + 1 < p->count; i++)
 			pair_update(p, edge_at(p, i), e);
 		if (fit(p))
-			return 0;
+			goto fitted;
 	}
 	prune(p);
-	return USBTS_PRED_PRUNED;
+	ret = USBTS_PRED_PRUNED;
+fitted:
+	/* a change point: the newest edges left the line; forget the old */
+	while (p->bent && p->count >= 8) {
+		drop_oldest(p, p->count / 2);
+		p->model.valid = 0;
+		if (!refit(p))
+			prune(p);
+		ret = USBTS_PRED_PRUNED;
+	}
+	return ret;
 }
 
 static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
 {
-	u32 gen = p->model.gen + 1;
+	const struct usbts_model *m = &p->model;
+	u32 gen = m->gen + 1;
 
+	/*
+	 * A counter that restarts soon after the last edge runs at the rate
+	 * it ran at: keep that rate's range, widened by the wander, as a
+	 * prior until the new edges contradict it.
+	 */
+	p->prior_lo = 0;
+	if (m->valid && p->count > 1 && pre - m->tc < 8 * 1000000000LL) {
+		u64 w = m->below_slope + m->wander + 1;
+
+		p->prior_lo = m->period > w ? m->period - w : 1;
+		p->prior_hi = m->period + m->above_slope + m->wander + 1;
+	}
 	memset(&p->model, 0, sizeof(p->model));
 	p->model.gen = gen;
 	p->have_read = true;
@@ -340,6 +617,8 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
 	p->last_x = raw;
 	p->stalled = false;
 	p->first = 0;
+	p->slack = 0;
+	p->pb = 0;
 	p->count = 0;
 	p->fx = raw;
 	p->ft = pre;
@@ -412,9 +691,11 @@ void usbts_pred_init(struct usbts_pred *p)
  * Reads must come in time order.  The first read of a generation defines
  * its extended numbering: its extended microframe equals @mfindex.
  *
- * Return: a mask of %USBTS_PRED_NEW_GEN, %USBTS_PRED_NEW_EDGE and
- * %USBTS_PRED_PRUNED, or -EINVAL when @pre_ns > @post_ns, @mfindex has more
- * than 14 bits, or @pre_ns is earlier than the previous read's.
+ * Return: a mask of %USBTS_PRED_NEW_GEN, %USBTS_PRED_NEW_EDGE,
+ * %USBTS_PRED_PRUNED and %USBTS_PRED_GOOD_EDGE, or -EINVAL when @pre_ns >
+ * @post_ns, @mfindex has more than 14 bits, @pre_ns is earlier than the
+ * previous read's, a time lies beyond +-3 * 2^61 ns or the read lasted
+ * over 2^61 ns.
  */
 int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 			u32 mfindex)
@@ -423,14 +704,17 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 	int ret = 0;
 	u64 miss;
 
-	if (pre_ns > post_ns || mfindex > USBTS_PRED_MFINDEX_MASK)
+	if (pre_ns > post_ns || mfindex > USBTS_PRED_MFINDEX_MASK ||
+	    pre_ns < -TIME_LIMIT || post_ns > TIME_LIMIT ||
+	    (u64)post_ns - (u64)pre_ns > MAX_SPAN_NS)
 		return -EINVAL;
-	if (!p->have_read) {
+	if (p->have_read && pre_ns < p->last_pre)
+		return -EINVAL;
+	/* centuries since the last read: nothing carries over, and no sum overflows */
+	if (!p->have_read || (u64)post_ns - (u64)p->last_pre > MAX_SPAN_NS) {
 		new_generation(p, pre_ns, post_ns, mfindex);
 		return USBTS_PRED_NEW_GEN;
 	}
-	if (pre_ns < p->last_pre)
-		return -EINVAL;
 
 	mid = pre_ns + (post_ns - pre_ns) / 2;
 	if (p->model.valid && usbts_model_count_at(&p->model, mid, &guess)) {
@@ -442,6 +726,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		}
 		if (miss) {
 			/* The clock drifted out of the window: forget old edges. */
+			learn_miss(p, miss, x - p->model.xc);
 			prune(p);
 			ret |= USBTS_PRED_PRUNED;
 		}
@@ -476,7 +761,15 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 
 	if (x == p->last_x + 1 && post_ns - p->last_pre <= USBTS_PRED_EDGE_MAX_NS) {
 		ret |= USBTS_PRED_NEW_EDGE;
-		ret |= add_edge(p, x, p->last_pre, post_ns);
+		/*
+		 * The edge fell between the two sampling instants, each uniform
+		 * within its read: most likely near where one read ended and
+		 * the next began.
+		 */
+		ret |= add_edge(p, x, p->last_pre, post_ns,
+				p->last_post + (pre_ns - p->last_post) / 2);
+		if ((u64)(post_ns - p->last_pre) <= p->limit)
+			ret |= USBTS_PRED_GOOD_EDGE;
 	}
 	p->last_pre = pre_ns;
 	p->last_post = post_ns;
@@ -497,26 +790,50 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 			 u64 *accuracy_ns)
 {
-	s64 d = x - m->xc;
+	s64 d, t, e = 0;
+	u64 ad, lo, hi, acc;
 
-	u64 ad = uabs(d), lo, hi;
-
-	if (!m->valid || ad > QUERY_LIMIT)
+	if (!m->valid || check_sub_overflow(x, m->xc, &d))
 		return false;
+	ad = uabs(d);
+	if (ad > QUERY_LIMIT)
+		return false;
+	if (m->pb && x < m->xb) {
+		/* before the window: the window's value at its oldest edge ... */
+		e = x - m->xb;
+		d = m->xb - m->xc;
+		ad = uabs(d);
+	}
 	/* the first whole ns at or after the start: count_at() agrees */
-	*t_ns = m->tc + smul_ceil(d, m->period);
+	if (check_add_overflow(m->tc, smul_ceil(d, m->period), &t))
+		return false;
 	if (d >= 0) {
 		/* exact: the truth lies in [tc - below, tc + above] at x */
 		lo = m->below_c + mul_u64_u64_shr(ad, m->below_slope, USBTS_PRED_SHIFT);
 		hi = m->above_c + mul_u64_u64_shr(ad, m->above_slope, USBTS_PRED_SHIFT);
+		acc = u64_max(lo, hi);
 	} else {
 		/* inside or before the window: the bounding box, conservative */
 		lo = u64_max(m->below_c, m->above_c);
 		hi = mul_u64_u64_shr(ad, u64_max(m->below_slope, m->above_slope),
 				     USBTS_PRED_SHIFT);
+		acc = lo + hi;
 	}
-	*accuracy_ns = (d >= 0 ? u64_max(lo, hi) : lo + hi) + 1 +
-		       mul_u64_u64_shr(ad, WANDER, USBTS_PRED_SHIFT);
+	acc += 1 + m->bend;
+	if (d >= 0)
+		/* the clock may wander after the newest edge */
+		acc += mul_u64_u64_shr(ad, m->wander, USBTS_PRED_SHIFT);
+	else if (!e && x < m->xb)
+		/* the window's line, before the window: it may have wandered */
+		acc += mul_u64_u64_shr(uabs(m->xb - x), m->wander, USBTS_PRED_SHIFT);
+	if (e) {
+		/* ... and the rate of the model it replaced from there back */
+		if (check_add_overflow(t, smul_ceil(e, m->pb), &t))
+			return false;
+		acc += mul_u64_u64_shr(uabs(e), m->pb_reach + m->wander, USBTS_PRED_SHIFT);
+	}
+	*t_ns = t;
+	*accuracy_ns = acc;
 	return true;
 }
 
@@ -531,20 +848,54 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
  */
 bool usbts_model_count_at(const struct usbts_model *m, s64 t_ns, s64 *x)
 {
-	s64 dt;
+	s64 dt, r;
 	u64 q;
 
-	if (!m->valid)
+	if (!m->valid || check_sub_overflow(t_ns, m->tc, &dt))
 		return false;
-	dt = t_ns - m->tc;
+	/* at most 2^64 ns << 24 / 2^41 (the shortest period): below 2^47 */
 	q = mul_u64_u64_div_u64(uabs(dt), ONE, m->period);
-	if (dt >= 0) {
-		*x = m->xc + (s64)q;
-	} else {
-		/* floor: step back one more unless q periods end exactly at t */
-		*x = m->xc - (s64)q;
-		if (m->tc - smul((s64)q, m->period) > t_ns)
-			*x -= 1;
-	}
+	if (dt >= 0)
+		return !check_add_overflow(m->xc, (s64)q, x);
+	/* floor: step back one more unless q periods end exactly at t */
+	if (check_sub_overflow(m->xc, (s64)q, &r))
+		return false;
+	if (m->tc - smul((s64)q, m->period) > t_ns &&
+	    check_sub_overflow(r, (s64)1, &r))
+		return false;
+	*x = r;
 	return true;
+}
+
+/**
+ * usbts_model_horizon() - how long does the claim stay within a bound?
+ * @m: model snapshot
+ * @accuracy_ns: the accuracy wanted
+ *
+ * For a sampler choosing its next burst: the claim for microframes after
+ * the model's newest edge grows with their distance from it.
+ *
+ * Return: how long (ns) after the newest edge (@m->tc) the claim for a
+ * microframe stays within @accuracy_ns; 0 when the model cannot predict
+ * or is already less accurate than that; at most 2^40 microframes.
+ */
+u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns)
+{
+	u64 d = (u64)1 << 40, room, slope;
+
+	if (!m->valid || accuracy_ns <= 1)
+		return 0;
+	accuracy_ns = u64_min(accuracy_ns - 1, (u64)1 << 38);
+	/* acc(d) = max(below_c + d * below_slope, above_c + d * above_slope) + d * wander */
+	if (m->below_c + m->bend >= accuracy_ns || m->above_c + m->bend >= accuracy_ns)
+		return 0;
+	room = accuracy_ns - m->bend - m->below_c;
+	slope = m->below_slope + m->wander;
+	if (slope)
+		d = u64_min(d, mul_u64_u64_div_u64(room, ONE, slope));
+	room = accuracy_ns - m->bend - m->above_c;
+	slope = m->above_slope + m->wander;
+	if (slope)
+		d = u64_min(d, mul_u64_u64_div_u64(room, ONE, slope));
+	return mul_u64_u64_shr(d, m->period, USBTS_PRED_SHIFT);
 }

@@ -41,6 +41,16 @@
  * @below_slope: how far the feasible periods reach below @period,
  *	ns << %USBTS_PRED_SHIFT
  * @above_slope: how far they reach above @period
+ * @bend: allowance for the clock bending away from a line within the
+ *	window, ns: what the newest edges' residuals could hide
+ * @xb: oldest edge of the window
+ * @pb: period before @xb, from the model the window replaced; 0: the
+ *	window reaches back to the generation's start
+ * @pb_reach: how far the clock before @xb may have run from @pb, in the
+ *	units of @period
+ * @wander: allowance for the clock's rate changing, estimated from how
+ *	well earlier models predicted later edges; ns << %USBTS_PRED_SHIFT
+ *	per microframe of distance from @xc
  *
  * The estimate (@tc, @period) comes from a least-squares fit of the bracket
  * midpoints; the four reaches describe the set of lines that pass through
@@ -60,6 +70,11 @@ struct usbts_model {
 	u64 above_c;
 	u64 below_slope;
 	u64 above_slope;
+	u64 bend;
+	s64 xb;
+	u64 pb;
+	u64 pb_reach;
+	u64 wander;
 };
 
 /**
@@ -67,15 +82,19 @@ struct usbts_model {
  * @x: extended microframe whose start was bracketed
  * @lo: the start was after this time (ns)
  * @hi: the start was at or before this time (ns)
+ * @mid: the most likely time: between the two reads that bracket it
  * @rlo: @lo, widened by the slack, less the residual frame's time of @x
- * @rhi: @hi, likewise; both kept up to date whenever the frame moves
+ * @rhi: @hi, likewise
+ * @rmid: @mid, likewise; all three kept up to date whenever the frame moves
  */
 struct usbts_pred_edge {
 	s64 x;
 	s64 lo;
 	s64 hi;
+	s64 mid;
 	s64 rlo;
 	s64 rhi;
+	s64 rmid;
 };
 
 /**
@@ -93,6 +112,16 @@ struct usbts_pred_edge {
  * @fp: period of the residual frame, ns << %USBTS_PRED_SHIFT
  * @bmin: lowest feasible residual slope, ns << %USBTS_PRED_SHIFT per uframe
  * @bmax: highest feasible residual slope
+ * @omega: the wander estimate from certain misses, as &usbts_model.wander
+ * @omega2: running mean of the squared excess of innovations beyond their
+ *	claim, (ns per microframe)^2 << 48; may be negative
+ * @limit: widest bracket the least-squares fit uses, ns
+ * @bent: the newest edges bend away from the window's line
+ * @pb: the period of the last model whose edges were dropped, 0: none
+ * @pb_reach: its slope reach plus wander
+ * @prior_lo: lowest feasible period of the previous generation, 0: none
+ * @prior_hi: highest
+ * @slack: how far every bracket is widened for curvature in the window, ns
  * @edges: bracketed edges, oldest first from @first
  *
  * Edges are stored as absolute times and as residuals against the frame
@@ -113,6 +142,15 @@ struct usbts_pred {
 	u64 fp;
 	s64 bmin;
 	s64 bmax;
+	u64 omega;
+	s64 omega2;
+	u64 limit;
+	bool bent;
+	u64 pb;
+	u64 pb_reach;
+	u64 prior_lo;
+	u64 prior_hi;
+	s64 slack;
 	struct usbts_pred_edge edges[USBTS_PRED_EDGES];
 };
 
@@ -120,6 +158,12 @@ struct usbts_pred {
 #define USBTS_PRED_NEW_GEN	0x1	/* this read started a new generation */
 #define USBTS_PRED_NEW_EDGE	0x2	/* this read bracketed an edge */
 #define USBTS_PRED_PRUNED	0x4	/* drift forced older edges out */
+/*
+ * The new edge's bracket is narrow enough for the fit to use.  A read
+ * preempted across the edge brackets it too widely to tell much; a sampler
+ * that wants information from its burst reads on to the next edge.
+ */
+#define USBTS_PRED_GOOD_EDGE	0x8
 
 void usbts_pred_init(struct usbts_pred *p);
 int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
@@ -127,5 +171,6 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 			 u64 *accuracy_ns);
 bool usbts_model_count_at(const struct usbts_model *m, s64 t_ns, s64 *x);
+u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns);
 
 #endif /* _USBTS_PREDICTOR_H */

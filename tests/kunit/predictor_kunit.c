@@ -45,7 +45,10 @@ static void usbts_pred_vector(struct kunit *test)
 		KUNIT_EXPECT_GT(test, r->last_x, (s64)1 << 32);
 }
 
-/* One bracket: the prediction is its middle, the accuracy half its width. */
+/*
+ * One bracket: the prediction is where the older read ended and the newer
+ * began, the accuracy the distance to the bracket's far end.
+ */
 static void usbts_pred_first_edge(struct kunit *test)
 {
 	struct usbts_pred *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
@@ -60,15 +63,16 @@ static void usbts_pred_first_edge(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&p->model, 100, &t, &acc));
 	usbts_pred_add_read(p, 2000, 2300, 100);
 	KUNIT_EXPECT_EQ(test, usbts_pred_add_read(p, 126000, 126400, 101),
-			USBTS_PRED_NEW_EDGE);
+			USBTS_PRED_NEW_EDGE | USBTS_PRED_GOOD_EDGE);
 	KUNIT_ASSERT_TRUE(test, usbts_model_time_of(&p->model, 101, &t, &acc));
-	/* the edge lies in (2000, 126400]: middle 64200, half width 62200 */
-	KUNIT_EXPECT_EQ(test, t, 64200);
-	KUNIT_EXPECT_GE(test, acc, 62200ull);
-	KUNIT_EXPECT_LE(test, acc, 62210ull);
-	KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&p->model, 64200, &x));
+	/* (2000, 126400]: reads met between 2300 and 126000, at 64150 */
+	KUNIT_EXPECT_EQ(test, t, 64150);
+	/* to 126400 plus the slack, and 1 */
+	KUNIT_EXPECT_GE(test, acc, 62250ull);
+	KUNIT_EXPECT_LE(test, acc, 62260ull);
+	KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&p->model, 64150, &x));
 	KUNIT_EXPECT_EQ(test, x, 101);
-	KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&p->model, 64199, &x));
+	KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&p->model, 64149, &x));
 	KUNIT_EXPECT_EQ(test, x, 100);
 }
 
@@ -108,11 +112,26 @@ static void usbts_pred_round_trip(struct kunit *test)
 						     &t, &acc));
 }
 
+/* Extreme and 32-bit frames: an answer or a refusal, never an overflow. */
+static void usbts_pred_extremes(struct kunit *test)
+{
+	struct tv_state *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	const char *what;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	tv_run(st, &tv_cases[5]);
+	KUNIT_EXPECT_EQ_MSG(test, tv_extremes(&st->p.model, &what), 0u, "%s", what);
+	/* the sampler's question: how long until the claim passes a bound */
+	KUNIT_EXPECT_TRUE(test, tv_horizon_ok(&st->p.model, 2000));
+	KUNIT_EXPECT_TRUE(test, tv_horizon_ok(&st->p.model, 20000));
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
 	KUNIT_CASE(usbts_pred_rejects_bad_reads),
 	KUNIT_CASE(usbts_pred_round_trip),
+	KUNIT_CASE(usbts_pred_extremes),
 	{}
 };
 

@@ -54,6 +54,29 @@ int main(void)
 			passed++;
 		}
 	}
+	{
+		const char *what;
+		u32 bad;
+
+		/* a converged model: bursts every 100 ms */
+		tv_run(&st, &tv_cases[5]);
+		bad = tv_extremes(&st.p.model, &what);
+		if (bad) {
+			printf("  FAIL: %u checks, first: %s\n", bad, what);
+			printf("not ok %u - extreme frames\n", ++i);
+			failed++;
+		} else {
+			printf("ok %u - extreme frames\n", ++i);
+			passed++;
+		}
+	}
+	if (tv_horizon_ok(&st.p.model, 2000) && tv_horizon_ok(&st.p.model, 20000)) {
+		printf("ok %u - horizon\n", ++i);
+		passed++;
+	} else {
+		printf("not ok %u - horizon\n", ++i);
+		failed++;
+	}
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -17,7 +17,7 @@
 #define USBTS_TEST_VECTORS_H
 
 #define TV_NS_PER_S	1000000000LL
-#define TV_MAX_SEGS	4
+#define TV_MAX_SEGS	32
 
 struct tv_case {
 	const char *name;
@@ -26,6 +26,10 @@ struct tv_case {
 	s32 ppb;		/* frequency offset */
 	s32 step_ppb;		/* added at step_at, 0: none */
 	s64 step_at;		/* ns after t0 */
+	s32 ramp_ppb;		/* added once a second from ramp_at, 0: none */
+	s64 ramp_at;		/* ns after t0 */
+	u32 ramp_steps;		/* how many seconds the ramp lasts */
+	bool far;		/* also ask for frames 1 s and 10 s away */
 	s64 reset_at;		/* ns after t0, 0: none */
 	s64 stop_at;		/* ns after t0, 0: none */
 	s64 stop_ns;
@@ -51,6 +55,7 @@ struct tv_seg {
 	u64 period;		/* ns << USBTS_PRED_SHIFT */
 	u32 raw_start;		/* counter value of edge k_start */
 	s64 t_end;		/* frozen from here (stop), or S64_MAX */
+	bool cont;		/* a rate change: continues the previous count */
 };
 
 struct tv_trace {
@@ -69,6 +74,8 @@ struct tv_result {
 	u32 queries;
 	u32 answered;
 	u32 within;
+	u32 far_answered;	/* of them, for frames 1 s or more away */
+	u32 far_within;
 	u64 max_err_ns;		/* after warm-up */
 	s64 last_x;
 };
@@ -137,6 +144,24 @@ static void tv_defaults(struct tv_case *c)
 		c->gens = 1;
 }
 
+/* the rate changes by @ppb at @at: a segment that continues the count */
+static void tv_rate_change(struct tv_trace *tr, s64 at, s32 ppb)
+{
+	struct tv_seg *s = &tr->seg[tr->nseg - 1], *n;
+	s64 k;
+
+	if (tr->nseg >= TV_MAX_SEGS)
+		return;
+	tv_count_at(tr, at, &k);
+	n = &tr->seg[tr->nseg++];
+	*n = *s;
+	n->k_start = k + 1;
+	n->raw_start = s->raw_start + (u32)(k + 1 - s->k_start);
+	n->t_start = tv_edge(s, k + 1);
+	n->period = tv_period(ppb);
+	n->cont = true;
+}
+
 static void tv_init(struct tv_trace *tr, const struct tv_case *c)
 {
 	struct tv_seg *s;
@@ -149,17 +174,14 @@ static void tv_init(struct tv_trace *tr, const struct tv_case *c)
 	s->period = tv_period(c->ppb);
 	s->raw_start = c->raw0;
 	s->t_end = S64_MAX;
-	if (c->step_ppb) {
-		struct tv_seg *n;
-		s64 k;
+	if (c->step_ppb)
+		tv_rate_change(tr, c->t0 + c->step_at, c->ppb + c->step_ppb);
+	if (c->ramp_ppb) {
+		u32 i;
 
-		tv_count_at(tr, c->t0 + c->step_at, &k);
-		n = &tr->seg[tr->nseg++];
-		*n = *s;
-		n->k_start = k + 1;
-		n->raw_start = s->raw_start + (u32)(k + 1 - s->k_start);
-		n->t_start = tv_edge(s, k + 1);
-		n->period = tv_period(c->ppb + c->step_ppb);
+		for (i = 1; i <= c->ramp_steps; i++)
+			tv_rate_change(tr, c->t0 + c->ramp_at + (s64)(i - 1) * TV_NS_PER_S,
+				       c->ppb + (s32)i * c->ramp_ppb);
 	}
 	if (c->reset_at) {
 		struct tv_seg *n = &tr->seg[tr->nseg++];
@@ -219,6 +241,14 @@ struct tv_state {
 	s64 gen_t;
 };
 
+/* @seg is the generation's segment, or continues it through rate changes */
+static bool tv_in_gen(const struct tv_state *st, const struct tv_seg *seg)
+{
+	while (seg != st->gen_seg && seg->cont)
+		seg--;
+	return seg == st->gen_seg;
+}
+
 static void tv_feed(struct tv_state *st, s64 pre, s64 post, u32 raw,
 		    const struct tv_seg *seg, s64 k)
 {
@@ -230,25 +260,56 @@ static void tv_feed(struct tv_state *st, s64 pre, s64 post, u32 raw,
 		st->gen_off = (s64)raw - k;
 		st->gen_t = pre;
 		st->res.gens++;
-	} else if (seg == st->gen_seg && st->p.last_x != k + st->gen_off) {
+	} else if (tv_in_gen(st, seg) && st->p.last_x != k + st->gen_off) {
 		st->res.unwrap_errors++;
 	}
 	st->res.last_x = st->p.last_x;
 }
 
+/*
+ * The segment whose count holds edge @k, following rate changes from @seg
+ * either way; NULL when @k lies beyond a reset or a stop.
+ */
+static const struct tv_seg *tv_seg_of(const struct tv_trace *tr,
+				      const struct tv_seg *seg, s64 k)
+{
+	while (k < seg->k_start) {
+		if (!seg->cont)
+			return NULL;
+		seg--;
+	}
+	while (seg + 1 < tr->seg + tr->nseg && (seg + 1)->cont &&
+	       k >= (seg + 1)->k_start)
+		seg++;
+	if (seg + 1 < tr->seg + tr->nseg && !(seg + 1)->cont &&
+	    tv_edge(seg, k) >= (seg + 1)->t_start)
+		return NULL;
+	return seg;
+}
+
 /* ask for microframe k + dk as if at time t */
 static void tv_query(struct tv_state *st, s64 t, s64 dk)
 {
-	const struct tv_seg *seg;
+	const struct tv_seg *seg, *s0;
 	s64 k, pt;
 	u64 acc, err;
 	s64 truth;
 
 	seg = tv_count_at(&st->tr, t, &k);
-	if (seg != st->gen_seg || t >= seg->t_end)
+	if (t >= seg->t_end)
+		return;
+	/* the generation began in this segment or in one it continues */
+	if (!tv_in_gen(st, seg))
 		return;
 	k += dk;
-	if (k < seg->k_start)
+	/*
+	 * A frame past a rate change later than the model's newest edge
+	 * cannot be foreseen: no model knows the rate it will have.  Those
+	 * are not asked.
+	 */
+	s0 = tv_count_at(&st->tr, st->p.model.tc, &pt);
+	seg = tv_seg_of(&st->tr, seg, k);
+	if (!seg || k < st->gen_seg->k_start || seg > s0)
 		return;
 	truth = tv_edge(seg, k);
 	st->res.queries++;
@@ -258,6 +319,11 @@ static void tv_query(struct tv_state *st, s64 t, s64 dk)
 	err = pt > truth ? (u64)(pt - truth) : (u64)(truth - pt);
 	if (err <= acc)
 		st->res.within++;
+	if (dk >= 8000 || dk <= -8000) {
+		st->res.far_answered++;
+		if (err <= acc)
+			st->res.far_within++;
+	}
 	if (dk == 0 && t - st->gen_t >= st->tr.c->warmup_ns &&
 	    err > st->res.max_err_ns)
 		st->res.max_err_ns = err;
@@ -301,6 +367,11 @@ static void tv_run(struct tv_state *st, const struct tv_case *tc)
 		tv_query(st, post + 1000, 0);
 		tv_query(st, post + 1000, -800);
 		tv_query(st, post + 1000, 8000);
+		if (c->far) {
+			tv_query(st, post + 1000, -8000);
+			tv_query(st, post + 1000, 80000);
+			tv_query(st, post + 1000, -80000);
+		}
 		gap = next_burst - c->t0 < TV_NS_PER_S ? 10000000 : c->burst_every;
 		for (i = 1; i <= c->singles && gap == c->burst_every; i++) {
 			st->tr.now = next_burst + gap * i / (c->singles + 1);
@@ -310,6 +381,84 @@ static void tv_run(struct tv_state *st, const struct tv_case *tc)
 		}
 		next_burst += gap;
 	}
+}
+
+/*
+ * Extreme frames against a converged model (run a case first): every frame
+ * either answers or is refused, answers iff it lies within 2^45 microframes
+ * of the model's reference and its time fits, claims grow with distance,
+ * and time_of() and count_at() agree.  Returns the number of failed checks
+ * and names the first in *@what.  Built with UBSan in userspace, any
+ * overflow on the way aborts the test.
+ */
+static u32 tv_extremes(const struct usbts_model *m, const char **what)
+{
+	static const s64 off[] = {
+		0, 1, -1, 8000, -8000, 80000, -80000, (s64)1 << 32, -((s64)1 << 32),
+		((s64)1 << 45) - 1, (s64)1 << 45, ((s64)1 << 45) + 1,
+		-((s64)1 << 45), -((s64)1 << 45) - 1,
+	};
+	static const s64 abs_x[] = { S64_MIN, S64_MIN + 1, -1, 0, S64_MAX - 1, S64_MAX };
+	static const u32 low[] = { 0, 1, 0x7fffffff, 0x80000000, 0xffffffff };
+	u64 acc, prev_acc = 0;
+	s64 t, x, back;
+	u32 bad = 0, i, j;
+
+#define TV_BAD(msg) do { if (!bad++) *what = (msg); } while (0)
+	*what = "";
+	for (i = 0; i < ARRAY_SIZE(off); i++) {
+		bool ok = usbts_model_time_of(m, m->xc + off[i], &t, &acc);
+		bool near = off[i] <= ((s64)1 << 45) && off[i] >= -((s64)1 << 45);
+
+		if (ok != near)
+			TV_BAD("answered iff within 2^45 microframes");
+		if (!ok)
+			continue;
+		if (!usbts_model_count_at(m, t, &back) || back != m->xc + off[i])
+			TV_BAD("count_at(time_of(x)) != x");
+		if (off[i] >= 0 && off[i] <= ((s64)1 << 32)) {
+			if (acc < prev_acc)
+				TV_BAD("the claim shrank with distance");
+			prev_acc = acc;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(abs_x); i++) {
+		if (usbts_model_time_of(m, abs_x[i], &t, &acc) &&
+		    (abs_x[i] - m->xc > ((s64)1 << 45) || m->xc - abs_x[i] > ((s64)1 << 45)))
+			TV_BAD("answered a frame beyond 2^45 microframes");
+		usbts_model_count_at(m, abs_x[i], &x);
+	}
+	/* 32-bit frame numbers around the reference, as a caller might pass */
+	for (j = 0; j < 3; j++) {
+		s64 base = (m->xc & ~(s64)0xffffffff) + ((s64)j - 1) * ((s64)1 << 32);
+
+		for (i = 0; i < ARRAY_SIZE(low); i++) {
+			x = base + low[i];
+			if (usbts_model_time_of(m, x, &t, &acc) &&
+			    (!usbts_model_count_at(m, t, &back) || back != x))
+				TV_BAD("32-bit frame: count_at(time_of(x)) != x");
+		}
+	}
+#undef TV_BAD
+	return bad;
+}
+
+/*
+ * usbts_model_horizon(): the claim a microframe before the horizon is
+ * within @want, and one 1% past it is not.  Returns false on a failure.
+ */
+static bool tv_horizon_ok(const struct usbts_model *m, u64 want)
+{
+	u64 h = usbts_model_horizon(m, want), acc;
+	s64 d = (s64)div64_u64(h, USBTS_PRED_NOMINAL_NS), t;
+
+	if (!h || d < 2)
+		return false;
+	if (!usbts_model_time_of(m, m->xc + d - 1, &t, &acc) || acc > want)
+		return false;
+	if (!usbts_model_time_of(m, m->xc + d + d / 100 + 2, &t, &acc) || acc <= want)
+		return false;
+	return usbts_model_horizon(m, 1) == 0;
 }
 
 #define MS 1000000LL
@@ -350,7 +499,23 @@ static const struct tv_case tv_cases[] = {
 	  .max_err_ns = 300, .min_within_pm = 990, .check_unwrap = true },
 	{ .name = "step of +3 ppm", .raw0 = 1, .ppb = 10000, .step_ppb = 3000,
 	  .step_at = 4 * S, .duration = 10 * S, .max_err_ns = 2000,
-	  .min_within_pm = 950, .check_unwrap = true },
+	  .min_within_pm = 990, .check_unwrap = true, .far = true },
+	{ .name = "step of +0.5 ppm", .raw0 = 11, .ppb = 10000, .step_ppb = 500,
+	  .step_at = 4 * S, .duration = 10 * S, .max_err_ns = 2000,
+	  .min_within_pm = 990, .check_unwrap = true, .far = true },
+	{ .name = "step of -20 ppm", .raw0 = 12, .ppb = 10000, .step_ppb = -20000,
+	  .step_at = 4 * S, .duration = 10 * S, .min_within_pm = 990,
+	  .check_unwrap = true, .far = true },
+	{ .name = "step of +50 ppm", .raw0 = 13, .ppb = -30000, .step_ppb = 50000,
+	  .step_at = 4 * S, .duration = 10 * S, .min_within_pm = 990,
+	  .check_unwrap = true, .far = true },
+	{ .name = "ramp: 1 ppm per minute for 20 s", .raw0 = 14, .ppb = 37000,
+	  .ramp_ppb = 17, .ramp_at = 3 * S, .ramp_steps = 20, .duration = 25 * S,
+	  .max_err_ns = 1000, .min_within_pm = 990, .check_unwrap = true,
+	  .far = true },
+	{ .name = "far past and future: +-1 s and +-10 s", .raw0 = 15,
+	  .ppb = -250000, .duration = 30 * S, .max_err_ns = 300,
+	  .min_within_pm = 990, .check_unwrap = true, .far = true },
 	{ .name = "long gaps: bursts 30 s apart", .raw0 = 3000, .ppb = 250000,
 	  .burst_every = 30 * S, .duration = 300 * S, .max_err_ns = 2000,
 	  .min_within_pm = 990, .check_unwrap = true },
