@@ -49,6 +49,16 @@
 #define SLOPE_ONE	((u64)1 << USBTS_CLOCKMAP_SHIFT)
 #define SLOPE_NONE	((s64)1 << 62)
 
+static s64 cm_max(s64 a, s64 b)
+{
+	return a > b ? a : b;
+}
+
+static s64 cm_min(s64 a, s64 b)
+{
+	return a < b ? a : b;
+}
+
 static u64 cm_abs(s64 v)
 {
 	return v < 0 ? -(u64)v : (u64)v;
@@ -155,8 +165,8 @@ static bool cm_fit(const struct usbts_clockmap *map, s64 raw, s64 mono,
 	if (d <= 0 || d > USBTS_CLOCKMAP_MAX_SEG_NS ||
 	    cm_abs(v) + USBTS_CLOCKMAP_CONE_NS > (u64)d)
 		return false;
-	*lo = max_t(s64, *lo, cm_div(v - USBTS_CLOCKMAP_CONE_NS, d, true));
-	*hi = min_t(s64, *hi, cm_div(v + USBTS_CLOCKMAP_CONE_NS, d, false));
+	*lo = cm_max(*lo, cm_div(v - USBTS_CLOCKMAP_CONE_NS, d, true));
+	*hi = cm_min(*hi, cm_div(v + USBTS_CLOCKMAP_CONE_NS, d, false));
 	return *lo <= *hi;
 }
 
@@ -220,10 +230,10 @@ void usbts_clockmap_update(struct usbts_clockmap *map,
 	delta = p->mono - left;
 	ds = map->last.slope - cm_ratio(p->mult, p->raw_mult ? p->raw_mult : 1);
 	kraw = p->raw;
-	if (delta && ds && (delta < 0) == (ds < 0)) {
+	if (delta && ds && (delta ^ ds) >= 0) {	/* same sign */
 		u64 off = mul_u64_u64_div_u64(cm_abs(delta), SLOPE_ONE, cm_abs(ds));
 
-		kraw += min_t(u64, off, p->interval);
+		kraw += off < p->interval ? off : p->interval;
 	}
 	kmono = cm_at(&map->last, kraw);
 	jump = cm_abs(delta) > USBTS_CLOCKMAP_ROUND_NS +
@@ -301,7 +311,7 @@ bool usbts_clockmap_to_mono(const struct usbts_clockmap *map, s64 raw,
 	if (!map->have)
 		return false;
 	if (raw >= map->last.raw) {
-		s64 n = max_t(s64, now_raw, map->last.raw);
+		s64 n = cm_max(now_raw, map->last.raw);
 		s64 d;
 
 		if (raw <= n) {
@@ -325,7 +335,7 @@ bool usbts_clockmap_to_mono(const struct usbts_clockmap *map, s64 raw,
 		return true;
 	}
 	first = map->first % USBTS_CLOCKMAP_SEGS;
-	count = min_t(u32, map->count, USBTS_CLOCKMAP_SEGS);
+	count = map->count < USBTS_CLOCKMAP_SEGS ? map->count : USBTS_CLOCKMAP_SEGS;
 	if (!count || raw < map->segs[first].raw)
 		return false;
 	/* the newest segment starting at or before raw */

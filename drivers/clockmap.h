@@ -13,10 +13,6 @@
 #include <linux/types.h>
 #else
 #include "predictor_compat.h"
-#ifndef max_t
-#define max_t(type, a, b) ((type)(a) > (type)(b) ? (type)(a) : (type)(b))
-#define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
-#endif
 #endif
 
 /* Slopes are (d mono / d raw - 1) in units of 2^-USBTS_CLOCKMAP_SHIFT. */

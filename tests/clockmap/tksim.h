@@ -204,8 +204,10 @@ static inline const struct tks_rec *tks_find(const struct tks *t, s64 c)
 	return &t->log[lo];
 }
 
-/* what CLOCK_MONOTONIC_RAW read at counter @c (c after the last update
- * is extrapolated, which is exact for the raw clock) */
+/*
+ * what CLOCK_MONOTONIC_RAW read at counter @c (c after the last update is
+ * extrapolated, which is exact for the raw clock)
+ */
 static inline s64 tks_raw(const struct tks *t, s64 c)
 {
 	const struct tks_rec *r = tks_find(t, c);
