@@ -59,12 +59,15 @@ grep -q '<svg' /tmp/verify.svg && grep -q '</svg>' /tmp/verify.svg && ok "verify
 	bad "verify --plot writes SVG"
 
 usbts record 1 --seconds 2 >/tmp/trace 2>/dev/null
-reads=$(grep -c '^R ' /tmp/trace)
-[ "$reads" -gt 1000 ] && ok "record: $reads reads" || bad "record: $reads reads"
-first=$(grep -m1 '^R ' /tmp/trace | cut -d' ' -f4)
+reads=$(grep -c '^B ' /tmp/trace)
+[ "$reads" -gt 1000 ] && ok "record: $reads reads in both clocks" || bad "record: $reads reads"
+first=$(grep -m1 '^B ' /tmp/trace | cut -d' ' -f6)
 ans=$( (cat /tmp/trace; echo "Q $((first + 8))") | usbts replay)
 echo "$ans" | grep -Eq "^$((first + 8)) [0-9]+ [0-9]+ 1$" && ok "record | replay answers" ||
 	bad "record | replay: $ans"
+ans=$( (cat /tmp/trace; echo "Q $((first + 8))") | usbts replay --clock raw)
+echo "$ans" | grep -Eq "^$((first + 8)) [0-9]+ [0-9]+ 1$" && ok "record | replay --clock raw answers" ||
+	bad "record | replay --clock raw: $ans"
 
 # two processes on the same bus, and one on another, at once
 usbts monitor 1 --count 10 --interval 100 --json >/tmp/a &
