@@ -214,7 +214,7 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags & ~USB_TIMESYNC_FRAME_INPUT_VALID ||
-	    arg.clock > USB_TIMESYNC_CLOCK_TAI ||
+	    arg.clock > USB_TIMESYNC_CLOCK_MONOTONIC_RAW ||
 	    arg.input_microframe > 7 ||
 	    (!(arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID) &&
 	     (arg.input_frame || arg.input_microframe)) ||

@@ -55,6 +55,10 @@ json monitor usbts monitor 1 --count 5 --interval 100 --json
 
 json verify-1 usbts verify 1 --seconds 5 --json
 json verify-3 usbts verify 3 --seconds 5 --json --plot /tmp/verify.svg
+json verify-raw usbts verify 1 --seconds 5 --clock raw --json
+out=$(usbts verify 1 --seconds 4)
+echo "$out" | grep -q 'by horizon' && echo "$out" | grep -Eq '^ +3\.000 s' &&
+	ok "verify: results by horizon" || bad "verify by horizon: $out"
 grep -q '<svg' /tmp/verify.svg && grep -q '</svg>' /tmp/verify.svg && ok "verify --plot writes SVG" ||
 	bad "verify --plot writes SVG"
 
