@@ -668,8 +668,10 @@ TEST_F(ts, get_in_monotonic_raw)
 
 /*
  * Bracket the start of extended microframe @x, expected at raw time
- * @t_raw, with SAMPLE in both clocks.  Returns 0 with the raw and the
- * monotonic bracket, or 1 if no pair of reads straddled it.
+ * @t_raw, with SAMPLE in both clocks: it lies after the last read that
+ * showed an earlier microframe and at or before the first read that showed
+ * it or a later one.  Returns 0 with the raw and the monotonic bracket, or
+ * 1 if the first read was already past it.
  */
 static int bracket(int fd, __u32 h, int64_t x, int64_t t_raw, int64_t *rlo,
 		   int64_t *rhi, int64_t *mlo, int64_t *mhi)
@@ -677,7 +679,7 @@ static int bracket(int fd, __u32 h, int64_t x, int64_t t_raw, int64_t *rlo,
 	static struct usb_timesync_samples s;
 	struct usb_timesync_sample pm = { 0 }, pr = { 0 };
 	__u32 target = (__u32)(x & MASK);
-	int64_t wait = t_raw - clock_ns(CLOCK_MONOTONIC_RAW) - 3000000;
+	int64_t wait = t_raw - clock_ns(CLOCK_MONOTONIC_RAW) - 10000000;
 	int have = 0, tries, i;
 
 	if (wait > 0)
@@ -693,7 +695,8 @@ static int bracket(int fd, __u32 h, int64_t x, int64_t t_raw, int64_t *rlo,
 			__u32 d = (s.samples[i].mfindex - target) & MASK;
 
 			if (d < MASK / 2) {
-				if (!have || d || ((pm.mfindex + 1) & MASK) != target)
+				/* the last read before it and the first at or after it */
+				if (!have)
 					return 1;
 				*mlo = pm.pre_ns;
 				*rlo = pr.pre_ns;
@@ -800,13 +803,32 @@ TEST_F(ts, steered_system_clock_neither_breaks_nor_restarts)
 			ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC, 1,
 					 (__u32)(x[k] >> 3), x[k] & 7, &mono_after[k]));
 		for (k = 0; k < HORIZONS; k++) {
-			int64_t rlo = 0, rhi = 0, mlo = 0, mhi = 0, allow;
+			int64_t rlo = 0, rhi = 0, mlo = 0, mhi = 0, allow, conv;
 			int r = bracket(self->fd, self->h, x[k], raw_before[k].time_at_input_ns,
 					&rlo, &rhi, &mlo, &mhi);
 
 			ASSERT_LE(0, r);
 			if (r)
 				continue;
+			/*
+			 * The same reads in both clocks: the errors of the
+			 * MONOTONIC answer and of the MONOTONIC_RAW one differ
+			 * by the conversion only (and the clocks' rates over the
+			 * bracket), however wide the bracket is.
+			 */
+			conv = (raw_before[k].time_at_input_ns - (rlo + rhi) / 2) -
+			       (mono_after[k].time_at_input_ns - (mlo + mhi) / 2);
+			if (llabs(conv) > (mhi - mlo) / 1000 + 2000) {
+				TH_LOG("broken: MONOTONIC and MONOTONIC_RAW disagree by %lld ns",
+				       (long long)conv);
+				broken++;
+			}
+			/* a claim is checked only against a narrow bracket */
+			if (rhi - rlo > 250000) {
+				TH_LOG("%s, %lld ms: bracket %lld ns too wide to check a claim",
+				       steps[i].name, (long long)horizon_ms[k], (long long)(rhi - rlo));
+				continue;
+			}
 			measured++;
 			/*
 			 * the rate changed by up to 1500 ppm (+500 to -500 ppm
@@ -845,7 +867,7 @@ TEST_F(ts, steered_system_clock_neither_breaks_nor_restarts)
 	adjtimex(&tx);
 	adjtime(&zero, NULL);
 	TH_LOG("%d edges measured, %d claims broken", measured, broken);
-	EXPECT_GE(measured, 10);
+	EXPECT_GE(measured, 6);
 	EXPECT_EQ(0, broken);
 }
 

@@ -96,7 +96,7 @@ int cmd_get(int argc, char **argv)
 		printf("microframe     %u\n", info.current_hw_microframe);
 		printf("time_ns        %" PRId64 " (CLOCK_%s)\n", info.current_time_ns,
 		       clock == 0 ? "MONOTONIC" : clock == 1 ? "BOOTTIME" :
-		       clock == 2 ? "REALTIME" : "TAI");
+		       clock == 2 ? "REALTIME" : clock == 3 ? "TAI" : "MONOTONIC_RAW");
 		printf("accuracy_ns    ");
 		print_acc(stdout, info.accuracy_ns, 0);
 		printf("\nframe_start_ns %" PRId64 "\n", sof);

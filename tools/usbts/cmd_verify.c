@@ -5,9 +5,9 @@
  * Every 100 ms it asks GET when a microframe a few hundred microseconds
  * ahead will start, then takes raw SAMPLE reads until that edge has passed.
  * Every few seconds it also asks about microframes 100 ms, 1 s and 3 s
- * ahead, and brackets those when their time comes.  Two reads that
- * straddle an edge bracket the true start: it lies after the earlier
- * read's pre and at or before the later read's post.  A claim is broken
+ * ahead, and brackets those when their time comes.  The last read before
+ * an edge and the first at or after it bracket the true start: it lies
+ * after the earlier read's pre and at or before the later read's post.  A claim is broken
  * when [predicted - accuracy, predicted + accuracy] misses that bracket.
  * The error reported is predicted minus the bracket's middle, so it also
  * contains up to half a bracket of read latency.  Results are reported in
@@ -122,9 +122,12 @@ static int find_edge(struct tracked *t, int64_t x, int raw, int64_t *lo, int64_t
 			uint32_t d = (s[i].mfindex - target) & MASK;
 
 			if (d < MASK / 2) {	/* at or past the target */
-				if (!have_prev || d != 0 ||
-				    ((prev.mfindex + 1) & MASK) != target)
-					return 1;	/* no straddling pair: skip */
+				/*
+				 * it started after the last read before it, and
+				 * at or before this one
+				 */
+				if (!have_prev)
+					return 1;	/* already past: skip */
 				*lo = raw ? prev.raw_pre_ns : prev.pre_ns;
 				*hi = raw ? s[i].raw_post_ns : s[i].post_ns;
 				return 0;
@@ -359,7 +362,7 @@ int cmd_verify(int argc, char **argv)
 				break;
 		}
 		/* a far edge due: bracket it */
-		if (np && far[0].pred - clock_now(raw) < 3000000) {
+		if (np && far[0].pred - clock_now(raw) < 10000000) {
 			err = score(&t, raw, start, far[0].x, far[0].pred, far[0].acc, far[0].h,
 				    &pts, &n, &cap, &broken, &skipped);
 			memmove(far, far + 1, (size_t)--np * sizeof(far[0]));
@@ -384,8 +387,8 @@ int cmd_verify(int argc, char **argv)
 			next_note += 1000000000;
 		}
 		wake = 100000000;
-		if (np && far[0].pred - clock_now(raw) - 3000000 < wake)
-			wake = far[0].pred - clock_now(raw) - 3000000;
+		if (np && far[0].pred - clock_now(raw) - 10000000 < wake)
+			wake = far[0].pred - clock_now(raw) - 10000000;
 		if (wake > 0)
 			sleep_ns(wake);
 	}
