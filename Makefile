@@ -21,11 +21,12 @@ LIBS := $(BUILD)/libusbts.a $(BUILD)/libusbts.so.0 $(BUILD)/libusbts-libusb.a \
 	$(BUILD)/libusbts-libusb.so.0 $(BUILD)/usbts.pc $(BUILD)/usbts-libusb.pc
 PREDICTOR := drivers/predictor.c drivers/predictor.h drivers/predictor_compat.h
 SIM := tests/sim/sim.c tests/sim/sim.h
+CLOCKMAP := drivers/clockmap.c drivers/clockmap.h tests/clockmap/tksim.h tests/clockmap/cm_cases.h
 KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/usb/timesync.h
 
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
-	bench-predictor bench-replay demo
+	bench-predictor bench-clockmap bench-replay demo
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -46,6 +47,7 @@ help:
 	@echo "make sparse          sparse (C=2) over the module"
 	@echo "make checkpatch      checkpatch.pl --strict over the kernel sources"
 	@echo "make bench-predictor predictor benchmark, updates tests/bench/RESULTS.md"
+	@echo "make bench-clockmap  raw -> monotonic clock map benchmark, updates RESULTS.md"
 	@echo "make bench-replay    usbts replay throughput"
 
 deps:
@@ -120,6 +122,14 @@ $(BUILD)/bench_predictor: $(PREDICTOR) $(SIM) tests/bench/bench_predictor.c test
 	@mkdir -p $(BUILD)
 	$(CC) $(USER_CFLAGS) -Wno-unused-function -Wno-override-init -Idrivers -O2 -o $@ drivers/predictor.c tests/sim/sim.c tests/bench/bench_predictor.c -lm
 
+$(BUILD)/test_clockmap: $(CLOCKMAP) drivers/predictor_compat.h tests/clockmap/test_clockmap.c
+	@mkdir -p $(BUILD)
+	$(CC) $(USER_CFLAGS) -Itests/clockmap -O1 $(SAN) -o $@ drivers/clockmap.c tests/clockmap/test_clockmap.c
+
+$(BUILD)/bench_clockmap: $(CLOCKMAP) drivers/predictor_compat.h tests/bench/bench_clockmap.c
+	@mkdir -p $(BUILD)
+	$(CC) $(USER_CFLAGS) -Itests/clockmap -O2 -o $@ drivers/clockmap.c tests/bench/bench_clockmap.c
+
 $(BUILD)/simtrace: $(SIM) tests/sim/simtrace.c
 	@mkdir -p $(BUILD)
 	$(CC) $(USER_CFLAGS) -o $@ tests/sim/simtrace.c tests/sim/sim.c -lm
@@ -134,15 +144,19 @@ uapi-test:
 	c++ -std=c++11 -x c++ -Wall -Wextra -Werror -Iinclude/uapi -m32 -o $(BUILD)/uapi/cxx-32 tests/uapi/header_test.c
 	@echo "uapi-test: the header builds as C90, C11 and C++, 32- and 64-bit, with one layout"
 
-test-user: $(BUILD)/test_predictor $(BUILD)/test_libusbts $(BUILD)/test_threads \
-	   $(BUILD)/usbts $(BUILD)/simtrace lib uapi-test
+test-user: $(BUILD)/test_predictor $(BUILD)/test_clockmap $(BUILD)/test_libusbts \
+	   $(BUILD)/test_threads $(BUILD)/usbts $(BUILD)/simtrace lib uapi-test
 	$(BUILD)/test_predictor
+	$(BUILD)/test_clockmap
 	$(BUILD)/test_libusbts
 	$(BUILD)/test_threads
 	tests/replay/run $(BUILD)/usbts $(BUILD)/simtrace
 
 bench-predictor: $(BUILD)/bench_predictor
 	scripts/bench-results predictor $(BUILD)/bench_predictor
+
+bench-clockmap: $(BUILD)/bench_clockmap
+	scripts/bench-results clockmap $(BUILD)/bench_clockmap
 
 bench-replay: $(BUILD)/usbts $(BUILD)/simtrace
 	scripts/bench-results replay $(BUILD)/usbts $(BUILD)/simtrace
@@ -166,7 +180,7 @@ sparse:
 checkpatch:
 	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --quiet \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $(KERNEL_SOURCES) \
-		tests/kunit/*.c tests/predictor/vectors.h && echo "checkpatch: clean"
+		tests/kunit/*.c tests/predictor/vectors.h tests/clockmap/*.h && echo "checkpatch: clean"
 
 # ---- the VM tier -------------------------------------------------------------
 

@@ -8,9 +8,10 @@
  * USB_TIMESYNC_MAX_HANDLES), so a handle is meaningless on any other file.
  * GET looks its handle up under RCU and copies the controller's published
  * model through a seqcount: it takes no lock, never sleeps and never
- * touches the hardware.  STOP waits for an RCU grace period before it
- * drops the handle's references, so a concurrent GET never sees freed
- * memory.
+ * touches the hardware.  The model runs on CLOCK_MONOTONIC_RAW; GET
+ * converts its answers to the caller's clock (sysclock.c).  STOP waits
+ * for an RCU grace period before it drops the handle's references, so a
+ * concurrent GET never sees freed memory.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -272,17 +273,25 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 	return 0;
 }
 
-static s64 to_clock(s64 mono_ns, u32 clock)
+/*
+ * @raw in the caller's clock.  Beyond the conversion's coverage (before
+ * tracking started), the answer has no bound.
+ */
+static s64 to_clock(struct usbts_handle *h, s64 raw, s64 now, u32 clock,
+		    u64 *acc)
 {
-	static const enum tk_offsets offs[] = {
-		[USB_TIMESYNC_CLOCK_BOOTTIME] = TK_OFFS_BOOT,
-		[USB_TIMESYNC_CLOCK_REALTIME] = TK_OFFS_REAL,
-		[USB_TIMESYNC_CLOCK_TAI] = TK_OFFS_TAI,
-	};
+	u64 err;
+	s64 t;
 
-	if (clock == USB_TIMESYNC_CLOCK_MONOTONIC)
-		return mono_ns;
-	return ktime_to_ns(ktime_mono_to_any(ns_to_ktime(mono_ns), offs[clock]));
+	if (usbts_sysclock_from_raw(&h->ctrl->reg->clock, raw, now, clock, &t,
+				    &err)) {
+		*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
+		return 0;
+	}
+	if (*acc != USB_TIMESYNC_ACCURACY_UNKNOWN)
+		*acc = err > USB_TIMESYNC_ACCURACY_UNKNOWN - *acc ?
+		       USB_TIMESYNC_ACCURACY_UNKNOWN : *acc + err;
+	return t;
 }
 
 /* The extended microframe of 32-bit frame @frame nearest to @now_x. */
@@ -300,13 +309,13 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	struct usbts_snapshot snap;
 	struct usbts_handle *h;
 	s64 now, x, t = 0;
-	u64 acc = 0;
+	u64 acc = 0, now_acc;
 	int err;
 
 	if (copy_from_user(&arg, argp, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags & ~USB_TIMESYNC_FRAME_INPUT_VALID ||
-	    arg.clock > USB_TIMESYNC_CLOCK_TAI ||
+	    arg.clock > USB_TIMESYNC_CLOCK_MONOTONIC_RAW ||
 	    arg.input_microframe > 7 ||
 	    (!(arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID) &&
 	     (arg.input_frame || arg.input_microframe)) ||
@@ -323,7 +332,8 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	if (err)
 		return err;
 
-	now = ktime_get_ns();
+	/* the model runs on CLOCK_MONOTONIC_RAW; convert the answers */
+	now = ktime_get_raw_ns();
 	/* usbts_snapshot() gave a valid model; never use x unset regardless */
 	x = 0;
 	if (!usbts_model_count_at(&snap.m, now, &x))
@@ -331,18 +341,19 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	arg.current_hw_frame = (x & USBTS_PRED_MFINDEX_MASK) >> 3;
 	arg.current_hw_microframe = x & 7;
 	arg.current_usb_frame = (u32)(x >> 3);
-	arg.current_time_ns = to_clock(now, arg.clock);
+	now_acc = 0;
+	arg.current_time_ns = to_clock(h, now, now, arg.clock, &now_acc);
 	arg.time_frequency_hz = NSEC_PER_SEC;
 	arg.generation = snap.generation;
 
 	arg.time_at_input_ns = 0;
-	if (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID) {
+	if (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID)
 		x = widen_frame(x, arg.input_frame, arg.input_microframe);
-		if (usbts_model_time_of(&snap.m, x, &t, &acc))
-			arg.time_at_input_ns = to_clock(t, arg.clock);
-		else
-			acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
-	} else if (!usbts_model_time_of(&snap.m, x, &t, &acc)) {
+	if (usbts_model_time_of(&snap.m, x, &t, &acc)) {
+		t = to_clock(h, t, now, arg.clock, &acc);
+		if (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID)
+			arg.time_at_input_ns = t;
+	} else {
 		acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
 	}
 	arg.accuracy_ns = (snap.flags & USBTS_SNAP_PRECISE) ?
@@ -359,7 +370,8 @@ static int usbts_do_sample(struct usbts_file *f, void __user *argp)
 	struct usbts_handle *h;
 	struct usbts_ctrl *ctrl = NULL;
 	struct usbts_read *r;
-	unsigned int i, n;
+	unsigned int i, n, reads;
+	bool both;
 	int err;
 
 	arg = kmalloc(sizeof(*arg), GFP_KERNEL);
@@ -373,10 +385,14 @@ static int usbts_do_sample(struct usbts_file *f, void __user *argp)
 		goto out;
 	}
 	n = arg->n_samples;
-	if (n < 1 || n > USB_TIMESYNC_MAX_SAMPLES || arg->reserved) {
+	both = arg->flags & USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW;
+	if (n < 1 || n > USB_TIMESYNC_MAX_SAMPLES || arg->reserved ||
+	    arg->flags & ~USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW ||
+	    (both && n % 2)) {
 		err = -EINVAL;
 		goto out;
 	}
+	reads = both ? n / 2 : n;
 
 	rcu_read_lock();
 	h = arg->handle ? xa_load(&f->handles, arg->handle) : NULL;
@@ -394,15 +410,24 @@ static int usbts_do_sample(struct usbts_file *f, void __user *argp)
 	if (err)
 		goto out;
 
-	err = usbts_sample(ctrl, r, n);
+	err = usbts_sample(ctrl, r, reads);
 	usbts_ctrl_put(ctrl);
 	if (err)
 		goto out;
-	for (i = 0; i < n; i++) {
-		arg->samples[i].pre_ns = r[i].pre;
-		arg->samples[i].post_ns = r[i].post;
-		arg->samples[i].mfindex = r[i].mfindex;
-		arg->samples[i].reserved = 0;
+	for (i = 0; i < reads; i++) {
+		struct usb_timesync_sample *s = &arg->samples[both ? 2 * i : i];
+
+		s->pre_ns = r[i].pre;
+		s->post_ns = r[i].post;
+		s->mfindex = r[i].mfindex;
+		s->clock = USB_TIMESYNC_CLOCK_MONOTONIC;
+		if (!both)
+			continue;
+		s++;
+		s->pre_ns = r[i].raw_pre;
+		s->post_ns = r[i].raw_post;
+		s->mfindex = r[i].mfindex;
+		s->clock = USB_TIMESYNC_CLOCK_MONOTONIC_RAW;
 	}
 	/* the samples beyond n stay as the caller left them */
 	if (copy_to_user(argp, arg, offsetof(typeof(*arg), samples) +

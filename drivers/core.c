@@ -10,7 +10,8 @@
  * untracked controller costs no timer, work item or wakeup.
  *
  * The sampler runs from a delayed work item.  Each run is a short burst of
- * sandwiched reads that ends one microframe edge later; it feeds the
+ * reads sandwiched between two CLOCK_MONOTONIC_RAW reads (the clock nobody
+ * steers; see sysclock.c) that ends one microframe edge later; it feeds the
  * predictor and publishes a struct usbts_snapshot through a seqcount.  GET
  * copies the snapshot lock-free and never touches the hardware.  Bursts
  * come every 10 ms for the first second of a generation, then ever more
@@ -60,6 +61,7 @@ void usbts_registry_init(struct usbts_registry *reg)
 	INIT_LIST_HEAD(&reg->ctrls);
 	atomic64_set(&reg->next_generation, 0);
 	reg->suspended = false;
+	usbts_sysclock_init(&reg->clock);
 }
 
 /**
@@ -69,6 +71,7 @@ void usbts_registry_init(struct usbts_registry *reg)
 void usbts_registry_destroy(struct usbts_registry *reg)
 {
 	WARN_ON(!list_empty(&reg->ctrls));
+	WARN_ON(reg->clock.active);
 	mutex_destroy(&reg->lock);
 }
 
@@ -142,16 +145,35 @@ static bool publish(struct usbts_ctrl *ctrl, int read_err)
 	return new_gen;
 }
 
-/* One sandwiched read; interrupts are off for just the three reads. */
+/*
+ * One read sandwiched in CLOCK_MONOTONIC_RAW; interrupts are off for just
+ * the three reads.
+ */
 static int read_one(struct usbts_ctrl *ctrl, s64 *pre, s64 *post, u32 *v)
 {
 	unsigned long flags;
 	int err;
 
 	local_irq_save(flags);
-	*pre = ktime_get_ns();
+	*pre = ktime_get_raw_ns();
 	err = ctrl->ops->read(ctrl->ctx, v);
-	*post = ktime_get_ns();
+	*post = ktime_get_raw_ns();
+	local_irq_restore(flags);
+	return err;
+}
+
+/* One read sandwiched in both clocks, MONOTONIC outside RAW. */
+static int read_both(struct usbts_ctrl *ctrl, struct usbts_read *r)
+{
+	unsigned long flags;
+	int err;
+
+	local_irq_save(flags);
+	r->pre = ktime_get_ns();
+	r->raw_pre = ktime_get_raw_ns();
+	err = ctrl->ops->read(ctrl->ctx, &r->mfindex);
+	r->raw_post = ktime_get_raw_ns();
+	r->post = ktime_get_ns();
 	local_irq_restore(flags);
 	return err;
 }
@@ -301,6 +323,9 @@ static void ctrl_stop(struct usbts_ctrl *ctrl)
 	cancel_delayed_work_sync(&ctrl->work);
 	ctrl->ops->release(ctrl->ctx);
 	list_del_init(&ctrl->node);
+	/* nothing tracked: stop following the timekeeper */
+	if (list_empty(&ctrl->reg->ctrls))
+		usbts_sysclock_stop(&ctrl->reg->clock);
 }
 
 /**
@@ -343,6 +368,11 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 		return ERR_PTR(-ENOMEM);
 	}
 	err = ops->hold(ctx);
+	if (!err && list_empty(&reg->ctrls)) {
+		err = usbts_sysclock_start(&reg->clock);
+		if (err)
+			ops->release(ctx);
+	}
 	if (err) {
 		mutex_unlock(&reg->lock);
 		usbts_ctrl_put(ctrl);
@@ -482,6 +512,7 @@ int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
  * @r: the reads
  * @n: number of reads
  *
+ * Each read is sandwiched in both CLOCK_MONOTONIC and CLOCK_MONOTONIC_RAW.
  * The reads also feed the predictor.  A failed read or a new generation
  * brings the sampler forward, so that GET is refused no longer than one
  * burst and a new generation converges on the fast schedule.
@@ -504,12 +535,13 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		err = read_one(ctrl, &r[i].pre, &r[i].post, &r[i].mfindex);
+		err = read_both(ctrl, &r[i]);
 		if (err)
 			break;
 	}
 	for (i = 0; !err && i < n; i++)
-		usbts_pred_add_read(ctrl->pred, r[i].pre, r[i].post, r[i].mfindex);
+		usbts_pred_add_read(ctrl->pred, r[i].raw_pre, r[i].raw_post,
+				    r[i].mfindex);
 	new_gen = publish(ctrl, err);
 	if (err == -ENODEV) {
 		ctrl_died(ctrl);

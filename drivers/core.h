@@ -18,6 +18,7 @@
 #include <linux/workqueue.h>
 
 #include "predictor.h"
+#include "sysclock.h"
 
 struct seq_file;
 
@@ -48,12 +49,15 @@ struct usbts_counter_ops {
  * @ctrls: tracked controllers
  * @next_generation: source of generation numbers, unique per registry
  * @suspended: the system is going to sleep or sleeping; under @lock
+ * @clock: raw -> system clock map, following the timekeeper while @ctrls
+ *	is not empty; started and stopped under @lock
  */
 struct usbts_registry {
 	struct mutex lock;		/* see the kernel-doc above */
 	struct list_head ctrls;
 	atomic64_t next_generation;
 	bool suspended;
+	struct usbts_sysclock clock;
 };
 
 /* struct usbts_snapshot.flags */
@@ -126,14 +130,19 @@ struct usbts_ctrl {
 };
 
 /**
- * struct usbts_read - one sandwiched raw read
+ * struct usbts_read - one sandwiched raw read, in both clocks
  * @pre: CLOCK_MONOTONIC ns before the register read
  * @post: CLOCK_MONOTONIC ns after it
+ * @raw_pre: CLOCK_MONOTONIC_RAW ns before the register read (read after
+ *	@pre, so both sandwiches hold the read)
+ * @raw_post: CLOCK_MONOTONIC_RAW ns after it (read before @post)
  * @mfindex: the raw 14-bit value
  */
 struct usbts_read {
 	s64 pre;
 	s64 post;
+	s64 raw_pre;
+	s64 raw_post;
 	u32 mfindex;
 };
 

@@ -182,10 +182,13 @@ static void usbts_core_refcount(struct kunit *test)
 	struct usbts_ctrl *c1, *c2;
 	static const int key;
 
+	KUNIT_EXPECT_FALSE(test, reg->clock.active);
 	c1 = usbts_track(reg, &key, &sim_ops, a);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c1));
 	KUNIT_EXPECT_EQ(test, a->holds, 1);
 	KUNIT_EXPECT_TRUE(test, usbts_sampler_pending(c1));
+	/* the timekeeper is followed only while something is tracked */
+	KUNIT_EXPECT_TRUE(test, reg->clock.active);
 
 	c2 = usbts_track(reg, &key, &sim_ops, b);
 	KUNIT_ASSERT_PTR_EQ(test, c1, c2);
@@ -203,6 +206,7 @@ static void usbts_core_refcount(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c1));
 	KUNIT_EXPECT_EQ(test, a->holds, 0);
 	KUNIT_EXPECT_TRUE(test, list_empty(&reg->ctrls));
+	KUNIT_EXPECT_FALSE(test, reg->clock.active);
 	usbts_ctrl_put(c1);
 	KUNIT_EXPECT_EQ(test, a->frees, 1);
 	usbts_registry_destroy(reg);

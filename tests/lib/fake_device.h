@@ -16,6 +16,7 @@
 
 #define FAKE_PERIOD_NS	125010	/* 80 ppm slow */
 #define FAKE_MAX	64
+#define FAKE_RAW_OFFSET	-1234567LL	/* raw = monotonic + this */
 
 struct fake_device {
 	pthread_mutex_t lock;	/* handles */
@@ -123,7 +124,9 @@ static int fake_ioctl(void *data, unsigned long request, void *arg)
 
 		if (!fake_handle_ok(f, s->handle))
 			return -ENOENT;
-		if (!s->n_samples || s->n_samples > USB_TIMESYNC_MAX_SAMPLES)
+		if (!s->n_samples || s->n_samples > USB_TIMESYNC_MAX_SAMPLES ||
+		    s->reserved || s->flags & ~USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW ||
+		    (s->flags && s->n_samples % 2))
 			return -EINVAL;
 		for (i = 0; i < s->n_samples; i++) {
 			int64_t t = fake_now();
@@ -132,6 +135,15 @@ static int fake_ioctl(void *data, unsigned long request, void *arg)
 			s->samples[i].mfindex =
 				(uint32_t)(fake_floor_div(t - f->t0, FAKE_PERIOD_NS) & 0x3fff);
 			s->samples[i].post_ns = fake_now();
+			s->samples[i].clock = USB_TIMESYNC_CLOCK_MONOTONIC;
+			if (!s->flags)
+				continue;
+			/* raw: a constant offset from the fake's monotonic clock */
+			s->samples[i + 1] = s->samples[i];
+			s->samples[i + 1].pre_ns += FAKE_RAW_OFFSET;
+			s->samples[i + 1].post_ns += FAKE_RAW_OFFSET;
+			s->samples[i + 1].clock = USB_TIMESYNC_CLOCK_MONOTONIC_RAW;
+			i++;
 		}
 		return 0;
 	}

@@ -105,6 +105,22 @@ static void test_device_calls(void)
 		      (int64_t)f2 * 8 + uf2 == x, "dx %lld: last ns", (long long)dx);
 	}
 
+	/* both clocks: each read's two sandwiches, told apart by the kernel */
+	{
+		struct usbts_sample_clocks sc[USBTS_MAX_SAMPLE_CLOCKS + 1];
+
+		CHECK(usbts_sample_clocks(ctx, h, USBTS_MAX_SAMPLE_CLOCKS, sc) == 0,
+		      "sample both clocks");
+		for (i = 0; i < USBTS_MAX_SAMPLE_CLOCKS; i++)
+			CHECK(sc[i].raw_pre_ns == sc[i].pre_ns + FAKE_RAW_OFFSET &&
+			      sc[i].raw_post_ns == sc[i].post_ns + FAKE_RAW_OFFSET &&
+			      sc[i].pre_ns <= sc[i].post_ns && sc[i].mfindex < 16384,
+			      "read %d in both clocks", i);
+		CHECK(usbts_sample_clocks(ctx, h, USBTS_MAX_SAMPLE_CLOCKS + 1, sc) == -EINVAL,
+		      "too many reads");
+		CHECK(usbts_sample_clocks(ctx, h, 0, sc) == -EINVAL, "no read");
+	}
+
 	CHECK(usbts_stop_tracking_for_time_sync(ctx, h) == 0, "stop");
 	CHECK(usbts_stop_tracking_for_time_sync(ctx, h) == -ENOENT, "stop twice");
 	CHECK(usbts_get_current_frame_number(ctx, h, &f, &ts) == -ENOENT, "get after stop");

@@ -19,7 +19,11 @@ CHECK(start_reserved, offsetof(struct usb_timesync_start, reserved) == 24);
 CHECK(ft_time_at_input, offsetof(struct usb_timesync_frame_time, time_at_input_ns) == 32);
 CHECK(ft_generation, offsetof(struct usb_timesync_frame_time, generation) == 64);
 CHECK(ft_reserved, offsetof(struct usb_timesync_frame_time, reserved) == 72);
-CHECK(samples_reserved, offsetof(struct usb_timesync_samples, reserved) == 8);
+CHECK(samples_flags, offsetof(struct usb_timesync_samples, flags) == 8);
+CHECK(samples_reserved, offsetof(struct usb_timesync_samples, reserved) == 12);
+CHECK(sample_clock, offsetof(struct usb_timesync_sample, clock) == 20);
+CHECK(clock_raw, USB_TIMESYNC_CLOCK_MONOTONIC_RAW == 4);
+CHECK(sample_flag_raw, USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW == 1);
 CHECK(samples_samples, offsetof(struct usb_timesync_samples, samples) == 16);
 CHECK(sample_mfindex, offsetof(struct usb_timesync_sample, mfindex) == 16);
 

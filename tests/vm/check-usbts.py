@@ -69,12 +69,20 @@ check(all(set(o) == {"generation", "usb_frame", "hw_frame", "microframe", "time_
 check(all(a["time_ns"] < b["time_ns"] and a["usb_frame"] <= b["usb_frame"] for a, b in zip(mon, mon[1:])),
       "monitor: frames and times advance")
 
-for name in ("verify-1", "verify-3"):
+for name in ("verify-1", "verify-3", "verify-raw"):
     v = one(name)
     check(v.get("pass") is True and v.get("edges", 0) >= 20 and v.get("broken_pct", 100) <= 1,
           f"{name}: passes with at least 20 edges ({v.get('edges')} edges, {v.get('broken')} broken)")
     check(set(v) == {"edges", "skipped", "broken", "broken_pct", "p50_ns", "p99_ns", "max_ns",
-                     "median_accuracy_ns", "median_bracket_ns", "pass"}, f"{name}: documented fields")
+                     "median_accuracy_ns", "median_bracket_ns", "pass", "horizons"},
+          f"{name}: documented fields")
+    hz = v.get("horizons", [])
+    check([h.get("ahead_us") for h in hz] == [375, 100000, 1000000, 3000000] and
+          all(set(h) == {"ahead_us", "edges", "broken", "p99_ns", "median_accuracy_ns"} for h in hz),
+          f"{name}: results by horizon, 375 us to 3 s")
+    check(sum(h.get("edges", 0) for h in hz) == v.get("edges") and
+          sum(h.get("edges", 0) for h in hz[1:]) >= 2,
+          f"{name}: predictions seconds ahead were measured ({[h.get('edges') for h in hz]})")
 
 a = blocks.get("concurrent-a", (0, []))[1]
 b = blocks.get("concurrent-b", (0, []))[1]

@@ -24,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -302,7 +303,7 @@ TEST_F(ts, einval_get_unknown_clock)
 {
 	struct usb_timesync_frame_time g;
 
-	ASSERT_EQ(-EINVAL, get(self->fd, self->h, USB_TIMESYNC_CLOCK_TAI + 1, 0, 0, 0, &g));
+	ASSERT_EQ(-EINVAL, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW + 1, 0, 0, 0, &g));
 }
 
 TEST_F(ts, einval_get_microframe_8)
@@ -355,6 +356,28 @@ TEST_F(ts, einval_sample_reserved)
 	s.handle = self->h;
 	s.n_samples = 1;
 	s.reserved = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, USB_TIMESYNC_IOC_SAMPLE, &s));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(ts, einval_sample_unknown_flag)
+{
+	static struct usb_timesync_samples s;
+
+	s.handle = self->h;
+	s.n_samples = 2;
+	s.flags = USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW << 1;
+	ASSERT_EQ(-1, ioctl(self->fd, USB_TIMESYNC_IOC_SAMPLE, &s));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(ts, einval_sample_both_clocks_odd)
+{
+	static struct usb_timesync_samples s;
+
+	s.handle = self->h;
+	s.n_samples = 3;
+	s.flags = USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW;
 	ASSERT_EQ(-1, ioctl(self->fd, USB_TIMESYNC_IOC_SAMPLE, &s));
 	ASSERT_EQ(EINVAL, errno);
 }
@@ -664,17 +687,335 @@ TEST_F(ts, sample_reads_back_to_back)
 	memset(&s, 0xcc, sizeof(s));
 	s.handle = self->h;
 	s.n_samples = 25;
+	s.flags = 0;
 	s.reserved = 0;
 	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_SAMPLE, &s));
 	for (i = 0; i < 25; i++) {
 		ASSERT_LE(s.samples[i].pre_ns, s.samples[i].post_ns);
 		ASSERT_LT(s.samples[i].mfindex, 16384);
-		ASSERT_EQ(0, s.samples[i].reserved);
+		ASSERT_EQ(USB_TIMESYNC_CLOCK_MONOTONIC, s.samples[i].clock);
 		if (i)
 			ASSERT_LE(s.samples[i - 1].post_ns, s.samples[i].pre_ns);
 	}
 	/* the rest is untouched */
 	ASSERT_EQ((__u32)0xcccccccc, s.samples[25].mfindex);
+}
+
+TEST_F(ts, sample_in_both_clocks)
+{
+	static struct usb_timesync_samples s;
+	int64_t before = clock_ns(CLOCK_MONOTONIC_RAW), after;
+	unsigned int i;
+
+	memset(&s, 0xcc, sizeof(s));
+	s.handle = self->h;
+	s.n_samples = 20;
+	s.flags = USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW;
+	s.reserved = 0;
+	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_SAMPLE, &s));
+	after = clock_ns(CLOCK_MONOTONIC_RAW);
+	for (i = 0; i < 20; i += 2) {
+		const struct usb_timesync_sample *m = &s.samples[i], *r = &s.samples[i + 1];
+
+		ASSERT_EQ(USB_TIMESYNC_CLOCK_MONOTONIC, m->clock);
+		ASSERT_EQ(USB_TIMESYNC_CLOCK_MONOTONIC_RAW, r->clock);
+		ASSERT_EQ(m->mfindex, r->mfindex);
+		ASSERT_LE(r->pre_ns, r->post_ns);
+		ASSERT_LE(before, r->pre_ns);
+		ASSERT_GE(after, r->post_ns);
+		/* the monotonic sandwich holds the raw one: at least as long */
+		ASSERT_GE((m->post_ns - m->pre_ns) * 1001 / 1000 + 1, r->post_ns - r->pre_ns);
+		if (i)
+			ASSERT_LE(s.samples[i - 1].post_ns, r->pre_ns);
+	}
+	ASSERT_EQ((__u32)0xcccccccc, s.samples[20].mfindex);
+}
+
+TEST_F(ts, get_in_monotonic_raw)
+{
+	struct usb_timesync_frame_time g, m;
+	int64_t before = clock_ns(CLOCK_MONOTONIC_RAW), after;
+
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 0, 0, 0, &g));
+	after = clock_ns(CLOCK_MONOTONIC_RAW);
+	ASSERT_LE(before, g.current_time_ns);
+	ASSERT_GE(after, g.current_time_ns);
+	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC, 1,
+			 g.current_usb_frame + 100, 0, &m));
+	ASSERT_EQ(g.generation, m.generation);
+}
+
+/* ---- steering the system clock ------------------------------------------- */
+
+#define MASK 0x3fff
+
+/*
+ * Bracket the start of extended microframe @x, expected at raw time
+ * @t_raw, with SAMPLE in both clocks: it lies after the last read that
+ * showed an earlier microframe and at or before the first read that showed
+ * it or a later one.  Returns 0 with the raw and the monotonic bracket, or
+ * 1 if the first read was already past it.
+ */
+static int bracket(int fd, __u32 h, int64_t x, int64_t t_raw, int64_t *rlo,
+		   int64_t *rhi, int64_t *mlo, int64_t *mhi)
+{
+	static struct usb_timesync_samples s;
+	struct usb_timesync_sample pm = { 0 }, pr = { 0 };
+	__u32 target = (__u32)(x & MASK);
+	int64_t wait = t_raw - clock_ns(CLOCK_MONOTONIC_RAW) - 10000000;
+	int have = 0, tries, i;
+
+	if (wait > 0)
+		usleep((useconds_t)(wait / 1000));
+	for (tries = 0; tries < 400; tries++) {
+		memset(&s, 0, sizeof(s));
+		s.handle = h;
+		s.n_samples = 64;
+		s.flags = USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW;
+		if (ioctl(fd, USB_TIMESYNC_IOC_SAMPLE, &s))
+			return -errno;
+		for (i = 0; i < 64; i += 2) {
+			__u32 d = (s.samples[i].mfindex - target) & MASK;
+
+			if (d < MASK / 2) {
+				/* the last read before it and the first at or after it */
+				if (!have)
+					return 1;
+				*mlo = pm.pre_ns;
+				*rlo = pr.pre_ns;
+				*mhi = s.samples[i].post_ns;
+				*rhi = s.samples[i + 1].post_ns;
+				return 0;
+			}
+			pm = s.samples[i];
+			pr = s.samples[i + 1];
+			have = 1;
+		}
+	}
+	return 1;
+}
+
+/* the claim [t - acc, t + acc] meets the bracket (lo, hi] */
+static int holds(int64_t t, __u64 acc, int64_t lo, int64_t hi)
+{
+	return t + (int64_t)acc > lo && t - (int64_t)acc <= hi;
+}
+
+struct steer {
+	const char *name;
+	long freq_ppm;		/* adjtimex ADJ_FREQUENCY, or */
+	long slew_ms;		/* adjtime() */
+};
+
+#define HORIZONS 5
+
+/* sleep until CLOCK_REALTIME is @frac_ms into a second */
+static void sleep_until_frac(int frac_ms)
+{
+	int64_t now = clock_ns(CLOCK_REALTIME), ms = now / 1000000 % 1000;
+	int64_t wait = (frac_ms - ms + 1000) % 1000;
+
+	usleep((useconds_t)(wait ? wait * 1000 : 1000000));
+}
+
+/*
+ * While only the module's own sampler feeds the model, steer the system
+ * clock and check predictions of frames just after the change against
+ * edges bracketed afterwards.  The kernel applies a new frequency or slew
+ * at its next second (second_overflow()), so each round predicts at .850
+ * s, steers at .900 and asks again at .040 of the next second, after the
+ * change took effect but before any SAMPLE fed the model:
+ *   - every MONOTONIC_RAW prediction made before the change holds;
+ *   - every MONOTONIC prediction asked after the change holds (before the
+ *     fix, the model broke: 500 us off, and a new generation);
+ *   - MONOTONIC predictions made before the change assumed the old rate:
+ *     they are off by at most the rate change times the time since it;
+ *   - the generation never changes.
+ */
+TEST_F(ts, steered_system_clock_neither_breaks_nor_restarts)
+{
+	static const struct steer steps[] = {
+		{ "frequency +500 ppm", 500, 0 },
+		{ "frequency -500 ppm", -500, 0 },
+		{ "adjtime() slew +1 s", 0, 1000 },
+		{ "frequency 0", 0, 0 },
+		{ "adjtime() slew -1 s", 0, -1000 },
+		{ "adjtime() slew 0", 0, 0 },
+	};
+	/* targets at about .100 to .600 of the second after the change */
+	static const int64_t horizon_ms[HORIZONS] = { 250, 350, 450, 600, 750 };
+	struct usb_timesync_frame_time g0, g;
+	int measured = 0, broken = 0, i, k;
+	struct timeval zero = { 0, 0 };
+	struct timex tx;
+
+	/* let the sampler converge; nothing else feeds the model */
+	usleep(3000000);
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 0, 0, 0, &g0));
+	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g0.accuracy_ns);
+
+	for (i = 0; i < (int)(sizeof(steps) / sizeof(steps[0])); i++) {
+		struct usb_timesync_frame_time raw_before[HORIZONS], mono_before[HORIZONS];
+		struct usb_timesync_frame_time mono_after[HORIZONS];
+		int64_t x[HORIZONS], t_change;
+
+		sleep_until_frac(850);
+		ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 0, 0, 0, &g));
+		for (k = 0; k < HORIZONS; k++) {
+			x[k] = (int64_t)uframes(&g) + horizon_ms[k] * 8;
+			ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 1,
+					 (__u32)(x[k] >> 3), x[k] & 7, &raw_before[k]));
+			ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC, 1,
+					 (__u32)(x[k] >> 3), x[k] & 7, &mono_before[k]));
+		}
+		sleep_until_frac(900);
+		t_change = clock_ns(CLOCK_MONOTONIC);
+		if (steps[i].slew_ms || !strncmp(steps[i].name, "adjtime", 7)) {
+			struct timeval d = { steps[i].slew_ms / 1000, 0 };
+
+			ASSERT_EQ(0, adjtime(&d, NULL));
+		} else {
+			memset(&tx, 0, sizeof(tx));
+			tx.modes = ADJ_FREQUENCY;
+			tx.freq = steps[i].freq_ppm * 65536;
+			ASSERT_LE(0, adjtimex(&tx));
+		}
+		/* a slew takes effect at the kernel's next second */
+		sleep_until_frac(40);
+		for (k = 0; k < HORIZONS; k++)
+			ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC, 1,
+					 (__u32)(x[k] >> 3), x[k] & 7, &mono_after[k]));
+		for (k = 0; k < HORIZONS; k++) {
+			int64_t rlo = 0, rhi = 0, mlo = 0, mhi = 0, allow, conv;
+			int r = bracket(self->fd, self->h, x[k], raw_before[k].time_at_input_ns,
+					&rlo, &rhi, &mlo, &mhi);
+
+			ASSERT_LE(0, r);
+			if (r)
+				continue;
+			/*
+			 * The same reads in both clocks: the errors of the
+			 * MONOTONIC answer and of the MONOTONIC_RAW one differ
+			 * by the conversion only (and the clocks' rates over the
+			 * bracket), however wide the bracket is.
+			 */
+			conv = (raw_before[k].time_at_input_ns - (rlo + rhi) / 2) -
+			       (mono_after[k].time_at_input_ns - (mlo + mhi) / 2);
+			if (llabs(conv) > (mhi - mlo) / 1000 + 2000) {
+				TH_LOG("broken: MONOTONIC and MONOTONIC_RAW disagree by %lld ns",
+				       (long long)conv);
+				broken++;
+			}
+			/* a claim is checked only against a narrow bracket */
+			if (rhi - rlo > 250000) {
+				TH_LOG("%s, %lld ms: bracket %lld ns too wide to check a claim",
+				       steps[i].name, (long long)horizon_ms[k], (long long)(rhi - rlo));
+				continue;
+			}
+			measured++;
+			/*
+			 * the rate changed by up to 1500 ppm (+500 to -500 ppm
+			 * of frequency, 500 ppm of slew) since the change
+			 */
+			allow = (mhi - t_change) * 3 / 2000 + 1000;
+			TH_LOG("%s, %lld ms: bracket %lld ns: raw %+lld ns (acc %llu), mono after %+lld ns (acc %llu), mono before %+lld ns (acc %llu + %lld)",
+			       steps[i].name, (long long)horizon_ms[k], (long long)(rhi - rlo),
+			       (long long)(raw_before[k].time_at_input_ns - (rlo + rhi) / 2),
+			       (unsigned long long)raw_before[k].accuracy_ns,
+			       (long long)(mono_after[k].time_at_input_ns - (mlo + mhi) / 2),
+			       (unsigned long long)mono_after[k].accuracy_ns,
+			       (long long)(mono_before[k].time_at_input_ns - (mlo + mhi) / 2),
+			       (unsigned long long)mono_before[k].accuracy_ns, (long long)allow);
+			if (!holds(raw_before[k].time_at_input_ns, raw_before[k].accuracy_ns, rlo, rhi)) {
+				TH_LOG("broken: MONOTONIC_RAW, made before the change");
+				broken++;
+			}
+			if (!holds(mono_after[k].time_at_input_ns, mono_after[k].accuracy_ns, mlo, mhi)) {
+				TH_LOG("broken: MONOTONIC, asked after the change");
+				broken++;
+			}
+			if (!holds(mono_before[k].time_at_input_ns,
+				   mono_before[k].accuracy_ns + (__u64)allow, mlo, mhi)) {
+				TH_LOG("broken: MONOTONIC made before, beyond the rate change");
+				broken++;
+			}
+			EXPECT_EQ(g0.generation, raw_before[k].generation);
+			EXPECT_EQ(g0.generation, mono_after[k].generation);
+		}
+		ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC, 0, 0, 0, &g));
+		EXPECT_EQ(g0.generation, g.generation);
+	}
+	memset(&tx, 0, sizeof(tx));
+	tx.modes = ADJ_FREQUENCY;
+	adjtimex(&tx);
+	adjtime(&zero, NULL);
+	TH_LOG("%d edges measured, %d claims broken", measured, broken);
+	EXPECT_GE(measured, 6);
+	EXPECT_EQ(0, broken);
+}
+
+/* clock_settime() moves REALTIME answers at once, and nothing else */
+TEST_F(ts, realtime_step_moves_only_realtime)
+{
+	struct usb_timesync_frame_time g, r0, m0, w0, r1, m1, w1;
+	int64_t x, off0, off1;
+	struct timespec ts;
+
+	/* the conversion covers the time since tracking started */
+	usleep(1500000);
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 0, 0, 0, &g));
+	x = (int64_t)uframes(&g) - 8000;	/* a second ago */
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 1,
+			 (__u32)(x >> 3), x & 7, &r0));
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC, 1,
+			 (__u32)(x >> 3), x & 7, &m0));
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_REALTIME, 1,
+			 (__u32)(x >> 3), x & 7, &w0));
+	off0 = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	ts.tv_sec += 1000;
+	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &ts));
+	off1 = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 1,
+			 (__u32)(x >> 3), x & 7, &r1));
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC, 1,
+			 (__u32)(x >> 3), x & 7, &m1));
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_REALTIME, 1,
+			 (__u32)(x >> 3), x & 7, &w1));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	ts.tv_sec -= 1000;
+	ASSERT_EQ(0, clock_settime(CLOCK_REALTIME, &ts));
+	TH_LOG("raw %+lld, mono %+lld, realtime %+lld ns; the step was %lld ns",
+	       (long long)(r1.time_at_input_ns - r0.time_at_input_ns),
+	       (long long)(m1.time_at_input_ns - m0.time_at_input_ns),
+	       (long long)(w1.time_at_input_ns - w0.time_at_input_ns),
+	       (long long)(off1 - off0));
+	/* the model may have learnt a little in between: a few us at most */
+	EXPECT_LT(llabs(r1.time_at_input_ns - r0.time_at_input_ns), 5000);
+	EXPECT_LT(llabs(m1.time_at_input_ns - m0.time_at_input_ns), 5000);
+	/* the step, as two clock_gettime() pairs measure it (TCG: slow) */
+	EXPECT_LT(llabs(w1.time_at_input_ns - w0.time_at_input_ns - (off1 - off0)), 100000);
+	EXPECT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, w0.accuracy_ns);
+	EXPECT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, w1.accuracy_ns);
+	EXPECT_EQ(r0.generation, r1.generation);
+	EXPECT_EQ(r0.generation, w1.generation);
+}
+
+/* a time before tracking started cannot be converted: no bound is claimed */
+TEST_F(ts, before_tracking_no_claim_in_steered_clocks)
+{
+	struct usb_timesync_frame_time g, m, r;
+	int64_t x;
+
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 0, 0, 0, &g));
+	x = (int64_t)uframes(&g) - 80000;	/* ten seconds ago */
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC, 1,
+			 (__u32)(x >> 3), x & 7, &m));
+	ASSERT_EQ(0, get(self->fd, self->h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 1,
+			 (__u32)(x >> 3), x & 7, &r));
+	EXPECT_EQ(USB_TIMESYNC_ACCURACY_UNKNOWN, m.accuracy_ns);
+	EXPECT_EQ(r.generation, m.generation);
 }
 
 /* Let bus @bus, its USB 3 sibling and their devices autosuspend at once. */

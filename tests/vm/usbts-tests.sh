@@ -55,16 +55,23 @@ json monitor usbts monitor 1 --count 5 --interval 100 --json
 
 json verify-1 usbts verify 1 --seconds 5 --json
 json verify-3 usbts verify 3 --seconds 5 --json --plot /tmp/verify.svg
+json verify-raw usbts verify 1 --seconds 5 --clock raw --json
+out=$(usbts verify 1 --seconds 4)
+echo "$out" | grep -q 'by horizon' && echo "$out" | grep -Eq '^ +3\.000 s' &&
+	ok "verify: results by horizon" || bad "verify by horizon: $out"
 grep -q '<svg' /tmp/verify.svg && grep -q '</svg>' /tmp/verify.svg && ok "verify --plot writes SVG" ||
 	bad "verify --plot writes SVG"
 
 usbts record 1 --seconds 2 >/tmp/trace 2>/dev/null
-reads=$(grep -c '^R ' /tmp/trace)
-[ "$reads" -gt 1000 ] && ok "record: $reads reads" || bad "record: $reads reads"
-first=$(grep -m1 '^R ' /tmp/trace | cut -d' ' -f4)
+reads=$(grep -c '^B ' /tmp/trace)
+[ "$reads" -gt 1000 ] && ok "record: $reads reads in both clocks" || bad "record: $reads reads"
+first=$(grep -m1 '^B ' /tmp/trace | cut -d' ' -f6)
 ans=$( (cat /tmp/trace; echo "Q $((first + 8))") | usbts replay)
 echo "$ans" | grep -Eq "^$((first + 8)) [0-9]+ [0-9]+ 1$" && ok "record | replay answers" ||
 	bad "record | replay: $ans"
+ans=$( (cat /tmp/trace; echo "Q $((first + 8))") | usbts replay --clock raw)
+echo "$ans" | grep -Eq "^$((first + 8)) [0-9]+ [0-9]+ 1$" && ok "record | replay --clock raw answers" ||
+	bad "record | replay --clock raw: $ans"
 
 # two processes on the same bus, and one on another, at once
 usbts monitor 1 --count 10 --interval 100 --json >/tmp/a &

@@ -384,6 +384,44 @@ int usbts_sample(struct usbts_ctx *ctx, uint32_t handle, unsigned int n,
 	return err;
 }
 
+/**
+ * usbts_sample_clocks() - raw MFINDEX reads in both CLOCK_MONOTONIC and
+ * CLOCK_MONOTONIC_RAW, back to back (at most USBTS_MAX_SAMPLE_CLOCKS)
+ */
+int usbts_sample_clocks(struct usbts_ctx *ctx, uint32_t handle, unsigned int n,
+			struct usbts_sample_clocks *samples)
+{
+	struct usb_timesync_samples *s;
+	unsigned int i;
+	int err;
+
+	if (!n || n > USBTS_MAX_SAMPLE_CLOCKS)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->handle = handle;
+	s->n_samples = 2 * n;
+	s->flags = USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW;
+	err = do_ioctl(ctx, USB_TIMESYNC_IOC_SAMPLE, s);
+	for (i = 0; !err && i < n; i++) {
+		const struct usb_timesync_sample *m = &s->samples[2 * i], *r = m + 1;
+
+		if (m->clock != USB_TIMESYNC_CLOCK_MONOTONIC ||
+		    r->clock != USB_TIMESYNC_CLOCK_MONOTONIC_RAW) {
+			err = -EPROTO;
+			break;
+		}
+		samples[i].pre_ns = m->pre_ns;
+		samples[i].post_ns = m->post_ns;
+		samples[i].raw_pre_ns = r->pre_ns;
+		samples[i].raw_post_ns = r->post_ns;
+		samples[i].mfindex = m->mfindex;
+	}
+	free(s);
+	return err;
+}
+
 /** usbts_strerror() - what a negative errno of this library means */
 const char *usbts_strerror(int err)
 {

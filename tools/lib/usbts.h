@@ -30,6 +30,8 @@ struct usbts_ctx;
 #define USBTS_CLOCK_BOOTTIME	1
 #define USBTS_CLOCK_REALTIME	2
 #define USBTS_CLOCK_TAI		3
+/* the clock nobody steers; the module's model runs on it */
+#define USBTS_CLOCK_MONOTONIC_RAW	4
 
 /* accuracy_ns before the first frame boundary has been seen */
 #define USBTS_ACCURACY_UNKNOWN	UINT64_MAX
@@ -67,13 +69,33 @@ struct usbts_frame_info {
 };
 
 /**
- * struct usbts_sample - one raw MFINDEX read, CLOCK_MONOTONIC ns
+ * struct usbts_sample - one raw MFINDEX read, CLOCK_MONOTONIC ns (see
+ * usbts_sample_clocks() for CLOCK_MONOTONIC_RAW too)
  */
 struct usbts_sample {
 	int64_t pre_ns;
 	int64_t post_ns;
 	uint32_t mfindex;
 };
+
+/**
+ * struct usbts_sample_clocks - one raw MFINDEX read in both clocks
+ * @pre_ns: CLOCK_MONOTONIC before the read
+ * @post_ns: CLOCK_MONOTONIC after it
+ * @raw_pre_ns: CLOCK_MONOTONIC_RAW before the read (inside @pre_ns)
+ * @raw_post_ns: CLOCK_MONOTONIC_RAW after it (inside @post_ns)
+ * @mfindex: the raw 14-bit value
+ */
+struct usbts_sample_clocks {
+	int64_t pre_ns;
+	int64_t post_ns;
+	int64_t raw_pre_ns;
+	int64_t raw_post_ns;
+	uint32_t mfindex;
+};
+
+/* Most reads usbts_sample_clocks() takes at once. */
+#define USBTS_MAX_SAMPLE_CLOCKS	32
 
 /**
  * struct usbts_backend - a test double in place of the device
@@ -107,6 +129,8 @@ int usbts_get_current_frame_number(struct usbts_ctx *ctx, uint32_t handle,
 int usbts_get_adjusted_frame_number(uint32_t *frame, int64_t timestamp_ns);
 int usbts_sample(struct usbts_ctx *ctx, uint32_t handle, unsigned int n,
 		 struct usbts_sample *samples);
+int usbts_sample_clocks(struct usbts_ctx *ctx, uint32_t handle, unsigned int n,
+			struct usbts_sample_clocks *samples);
 
 /* helpers */
 uint32_t usbts_widen_frame(uint32_t ref_frame, uint32_t partial,

@@ -27,7 +27,7 @@ int cmd_get(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (is_help(argv[i])) {
-			printf("usage: usbts get BUS[-DEV] [--clock monotonic|boottime|realtime|tai] [--json]\n\n"
+			printf("usage: usbts get BUS[-DEV] [--clock monotonic|boottime|realtime|tai|raw] [--json]\n\n"
 			       "Track the bus (naming device DEV on it, if given) and print one\n"
 			       "snapshot: generation, 32-bit usb_frame, 11-bit hw_frame, microframe,\n"
 			       "time_ns, accuracy_ns, and frame_start_ns (start of the current frame,\n"
@@ -96,7 +96,7 @@ int cmd_get(int argc, char **argv)
 		printf("microframe     %u\n", info.current_hw_microframe);
 		printf("time_ns        %" PRId64 " (CLOCK_%s)\n", info.current_time_ns,
 		       clock == 0 ? "MONOTONIC" : clock == 1 ? "BOOTTIME" :
-		       clock == 2 ? "REALTIME" : "TAI");
+		       clock == 2 ? "REALTIME" : clock == 3 ? "TAI" : "MONOTONIC_RAW");
 		printf("accuracy_ns    ");
 		print_acc(stdout, info.accuracy_ns, 0);
 		printf("\nframe_start_ns %" PRId64 "\n", sof);

@@ -8,12 +8,12 @@
 
 #include "tool.h"
 
-#define BATCH 64
+#define BATCH USBTS_MAX_SAMPLE_CLOCKS
 
 int cmd_record(int argc, char **argv)
 {
 	uint32_t bus = 0, dev = 0, seconds = 0, interval = 10;
-	struct usbts_sample s[BATCH];
+	struct usbts_sample_clocks s[BATCH];
 	int have_bus = 0, i, err = 0, tty = isatty(STDERR_FILENO);
 	int64_t start, end, next_note;
 	unsigned long reads = 0;
@@ -24,9 +24,10 @@ int cmd_record(int argc, char **argv)
 
 		if (is_help(argv[i])) {
 			printf("usage: usbts record BUS[-DEV] --seconds N [--interval MS] > TRACE\n\n"
-			       "Write raw MFINDEX reads ('R <pre_ns> <post_ns> <mfindex>', see\n"
-			       "usbts replay --help): %d back-to-back reads every MS ms (default\n"
-			       "10) for N seconds.  Progress goes to standard error.\n", BATCH);
+			       "Write raw MFINDEX reads in both clocks ('B <pre_ns> <post_ns>\n"
+			       "<raw_pre_ns> <raw_post_ns> <mfindex>', see usbts replay --help): %d\n"
+			       "back-to-back reads every MS ms (default 10) for N seconds.\n"
+			       "Progress goes to standard error.\n", BATCH);
 			return 0;
 		} else if ((r = opt_u32("record", argc, argv, &i, "--seconds", &seconds, 1))) {
 			if (r < 0)
@@ -53,11 +54,12 @@ int cmd_record(int argc, char **argv)
 	end = start + (int64_t)seconds * 1000000000;
 	next_note = start + 1000000000;
 	while (now_ns() < end) {
-		err = usbts_sample(t.ctx, t.handle, BATCH, s);
+		err = usbts_sample_clocks(t.ctx, t.handle, BATCH, s);
 		if (err)
 			break;
 		for (i = 0; i < BATCH; i++)
-			printf("R %" PRId64 " %" PRId64 " %u\n", s[i].pre_ns, s[i].post_ns, s[i].mfindex);
+			printf("B %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %u\n", s[i].pre_ns,
+			       s[i].post_ns, s[i].raw_pre_ns, s[i].raw_post_ns, s[i].mfindex);
 		reads += BATCH;
 		if (tty && now_ns() >= next_note) {
 			fprintf(stderr, "\rusbts record: %" PRId64 "/%u s, %lu reads",

@@ -68,13 +68,13 @@ int parse_bus_dev(const char *s, uint32_t *bus, uint32_t *dev)
 	return parse_u32(buf, bus) || !*bus ? -1 : 0;
 }
 
-static const char *const clocks[] = { "monotonic", "boottime", "realtime", "tai" };
+static const char *const clocks[] = { "monotonic", "boottime", "realtime", "tai", "raw" };
 
 int parse_clock(const char *s, uint32_t *clock)
 {
 	uint32_t i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		if (!strcmp(s, clocks[i])) {
 			*clock = i;
 			return 0;
@@ -84,7 +84,7 @@ int parse_clock(const char *s, uint32_t *clock)
 
 const char *clock_name(uint32_t clock)
 {
-	return clock < 4 ? clocks[clock] : "?";
+	return clock < 5 ? clocks[clock] : "?";
 }
 
 /* the driver of the controller behind bus @bus, from sysfs */

@@ -4,7 +4,9 @@
  *
  * Input, one record a line; blank lines and lines starting with '#' are
  * ignored:
- *   R <pre_ns> <post_ns> <mfindex>   a sandwiched read, in time order
+ *   R <pre_ns> <post_ns> <mfindex>   a read sandwiched in CLOCK_MONOTONIC
+ *   B <pre_ns> <post_ns> <raw_pre_ns> <raw_post_ns> <mfindex>
+ *                                    the same in both clocks (usbts record)
  *   Q <uframe>                       when did/will extended uframe start?
  * Output, one line per Q, in order:
  *   <uframe> <predicted_ns> <accuracy_ns> <generation>
@@ -22,13 +24,20 @@
 static void replay_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: usbts replay [FILE]\n"
+		"usage: usbts replay [--clock monotonic|raw] [FILE]\n"
 		"\n"
 		"Feed recorded MFINDEX reads to the frame/time predictor and answer\n"
 		"queries, reading FILE or standard input.  One record a line:\n"
 		"  R <pre_ns> <post_ns> <mfindex>  raw read, CLOCK_MONOTONIC ns, 0..16383\n"
+		"  B <pre_ns> <post_ns> <raw_pre_ns> <raw_post_ns> <mfindex>\n"
+		"                                  the same read in CLOCK_MONOTONIC and\n"
+		"                                  CLOCK_MONOTONIC_RAW (usbts record)\n"
 		"  Q <uframe>                      start time of extended microframe\n"
 		"Blank lines and lines starting with '#' are ignored.\n"
+		"\n"
+		"--clock chooses the clock the predictor runs on and answers in\n"
+		"(default monotonic; the module itself runs on raw).  R records have\n"
+		"no raw clock: replaying one with --clock raw is an error.\n"
 		"\n"
 		"Each Q prints '<uframe> <predicted_ns> <accuracy_ns> <generation>', or\n"
 		"'<uframe> - - <generation>' before the model can predict.  Extended\n"
@@ -79,11 +88,21 @@ int cmd_replay(int argc, char **argv)
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *in = stdin;
-	int ret = 0;
+	int ret = 0, raw = 0;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		replay_usage(stdout);
 		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "--clock")) {
+		if (!strcmp(argv[2], "raw")) {
+			raw = 1;
+		} else if (strcmp(argv[2], "monotonic")) {
+			fprintf(stderr, "usbts replay: --clock is monotonic or raw\n");
+			return EXIT_USAGE;
+		}
+		argc -= 2;
+		argv += 2;
 	}
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && argv[1][1])) {
 		replay_usage(stderr);
@@ -108,14 +127,36 @@ int cmd_replay(int argc, char **argv)
 			s++;
 		if (*s == '#' || at_end(s))
 			continue;
-		if (*s == 'R' && (s[1] == ' ' || s[1] == '\t')) {
+		if ((*s == 'R' || *s == 'B') && (s[1] == ' ' || s[1] == '\t')) {
+			int both = *s == 'B';
+			int64_t rp = 0, rq = 0;
+
 			s++;
-			if (parse_s64(&s, &a) || parse_s64(&s, &b) || parse_s64(&s, &c) ||
-			    !at_end(s)) {
-				fprintf(stderr, "usbts replay: %s:%lu: expected 'R <pre_ns> <post_ns> <mfindex>'\n",
+			if (parse_s64(&s, &a) || parse_s64(&s, &b) ||
+			    (both && (parse_s64(&s, &rp) || parse_s64(&s, &rq))) ||
+			    parse_s64(&s, &c) || !at_end(s)) {
+				fprintf(stderr, both ?
+					"usbts replay: %s:%lu: expected 'B <pre_ns> <post_ns> <raw_pre_ns> <raw_post_ns> <mfindex>'\n" :
+					"usbts replay: %s:%lu: expected 'R <pre_ns> <post_ns> <mfindex>'\n",
 					name, lineno);
 				ret = 1;
 				break;
+			}
+			if (raw && !both) {
+				fprintf(stderr, "usbts replay: %s:%lu: an R record has no raw clock (--clock raw)\n",
+					name, lineno);
+				ret = 1;
+				break;
+			}
+			if (both && rp > rq) {
+				fprintf(stderr, "usbts replay: %s:%lu: raw_pre_ns is after raw_post_ns\n",
+					name, lineno);
+				ret = 1;
+				break;
+			}
+			if (raw) {
+				a = rp;
+				b = rq;
 			}
 			if (c < 0 || c > USBTS_PRED_MFINDEX_MASK) {
 				fprintf(stderr, "usbts replay: %s:%lu: mfindex %" PRId64 " is not in 0..16383\n",

@@ -13,7 +13,15 @@
  * width and naturally aligned, padding is explicit, and every reserved
  * field must be zero on input (the call fails with EINVAL otherwise), so
  * later versions can give them meaning.  Output fields are ignored on input
- * and always written on success.
+ * and always written on success.  A field may gain a meaning only if it was
+ * reserved (and so checked to be zero), and a flag only if it was rejected
+ * before.
+ *
+ * The frame/time model is fitted against CLOCK_MONOTONIC_RAW, which NTP
+ * and adjtime() do not steer; answers in the other clocks are converted
+ * with the kernel's current conversion when asked.  Frequency changes and
+ * slews of the system clock therefore neither break the model nor start a
+ * generation, and clock_settime() moves REALTIME (and TAI) answers at once.
  *
  * Documentation/userspace-api/usb-timesync.rst describes every call.
  */
@@ -87,11 +95,16 @@ struct usb_timesync_stop {
 /* input_frame and input_microframe are set (frame 0 is a real frame) */
 #define USB_TIMESYNC_FRAME_INPUT_VALID	(1U << 0)
 
-/* struct usb_timesync_frame_time.clock: the clock of every *_ns time */
+/*
+ * struct usb_timesync_frame_time.clock: the clock of every *_ns time.
+ * A future time in a clock other than MONOTONIC_RAW assumes that the
+ * system clock keeps its current rate (NTP may change it later).
+ */
 #define USB_TIMESYNC_CLOCK_MONOTONIC	0
 #define USB_TIMESYNC_CLOCK_BOOTTIME	1
 #define USB_TIMESYNC_CLOCK_REALTIME	2
 #define USB_TIMESYNC_CLOCK_TAI		3
+#define USB_TIMESYNC_CLOCK_MONOTONIC_RAW	4
 
 /* accuracy_ns before the first frame boundary has been observed */
 #define USB_TIMESYNC_ACCURACY_UNKNOWN	(~(__u64)0)
@@ -116,11 +129,14 @@ struct usb_timesync_stop {
  *	QueryPerformanceFrequency
  * @accuracy_ns: out: the true start of the input microframe (or of the
  *	current one) lies within this many ns of the time given, in at least
- *	99% of answers; USB_TIMESYNC_ACCURACY_UNKNOWN before the first frame
- *	boundary
- * @generation: out: changes whenever the frame/time mapping broke
- *	(tracking started, controller reset or resumed, counter stopped or
- *	jumped).  Frame numbers compare only within one generation.
+ *	99% of answers; it includes the error of the conversion to @clock.
+ *	USB_TIMESYNC_ACCURACY_UNKNOWN before the first frame boundary, and
+ *	for a time before tracking started in a clock other than
+ *	MONOTONIC_RAW (the conversion is not known there)
+ * @generation: out: changes only when the counter really broke: tracking
+ *	started, the controller was reset or resumed, the counter stopped or
+ *	jumped.  Changes of the system clock's rate or time never change it.
+ *	Frame numbers compare only within one generation.
  * @reserved: in: must be zero; out: zero
  *
  * The extended count of microframes starts, in each generation, at the raw
@@ -150,29 +166,40 @@ struct usb_timesync_frame_time {
 
 /**
  * struct usb_timesync_sample - one raw MFINDEX read
- * @pre_ns: CLOCK_MONOTONIC read immediately before the register
- * @post_ns: CLOCK_MONOTONIC read immediately after it
+ * @pre_ns: @clock read immediately before the register
+ * @post_ns: @clock read immediately after it
  * @mfindex: the raw 14-bit register value
- * @reserved: zero
+ * @clock: USB_TIMESYNC_CLOCK_MONOTONIC (0) or, with
+ *	USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW, USB_TIMESYNC_CLOCK_MONOTONIC_RAW
+ *	(this field was reserved and zero before)
  */
 struct usb_timesync_sample {
 	__s64 pre_ns;
 	__s64 post_ns;
 	__u32 mfindex;
-	__u32 reserved;
+	__u32 clock;
 };
+
+/*
+ * struct usb_timesync_samples.flags.  MONOTONIC_RAW: every read fills two
+ * consecutive entries, its CLOCK_MONOTONIC sandwich and then its
+ * CLOCK_MONOTONIC_RAW sandwich (inside the first); n_samples must be even.
+ */
+#define USB_TIMESYNC_SAMPLE_FLAG_MONOTONIC_RAW	(1U << 0)
 
 /**
  * struct usb_timesync_samples - raw reads, back to back
  * @handle: in: a handle from START on this file
- * @n_samples: in: 1..USB_TIMESYNC_MAX_SAMPLES
+ * @n_samples: in: 1..USB_TIMESYNC_MAX_SAMPLES entries
+ * @flags: in: USB_TIMESYNC_SAMPLE_FLAG_*
  * @reserved: in: must be zero
- * @samples: out: @n_samples reads in time order; the rest is untouched
+ * @samples: out: @n_samples entries in time order; the rest is untouched
  */
 struct usb_timesync_samples {
 	__u32 handle;
 	__u32 n_samples;
-	__u64 reserved;
+	__u32 flags;
+	__u32 reserved;
 	struct usb_timesync_sample samples[USB_TIMESYNC_MAX_SAMPLES];
 };
 
