@@ -180,7 +180,9 @@ static int read_both(struct usbts_ctrl *ctrl, struct usbts_read *r)
 
 /*
  * Read until one edge has passed (plus two reads) or the burst budget is
- * spent.  Under ctrl->lock.
+ * spent; an edge bracketed too widely (a read preempted across it, see
+ * %USBTS_PRED_GOOD_EDGE) does not count, and the burst waits for the next.
+ * Under ctrl->lock.
  *
  * A read that fails with -EAGAIN (the controller is not running, or the
  * register read all-ones, as during PCIe error recovery or a link retrain)
@@ -194,7 +196,7 @@ static int read_both(struct usbts_ctrl *ctrl, struct usbts_read *r)
 static int burst(struct usbts_ctrl *ctrl)
 {
 	s64 pre, post, start = 0;
-	int i, good = 0, after = -1, err, ret = 0;
+	int i, good = 0, after = -1, err, ret = 0, r;
 	u32 v, first = 0;
 
 	lockdep_assert_held(&ctrl->lock);
@@ -207,13 +209,25 @@ static int burst(struct usbts_ctrl *ctrl)
 		if (err) {
 			ret = err;
 		} else {
-			usbts_pred_add_read(ctrl->pred, pre, post, v);
-			if (good++ == 0)
+			r = usbts_pred_add_read(ctrl->pred, pre, post, v);
+			if (good++ == 0) {
 				first = v;
-			else if (after < 0 && v != first)
+			} else if (after < 0 && v != first) {
 				after = 2;
-			else if (after > 0)
+				/*
+				 * A read preempted across the edge brackets it
+				 * too widely to teach the model anything: read
+				 * on to the next edge, within a fresh budget.
+				 */
+				if (r > 0 && (r & USBTS_PRED_NEW_EDGE) &&
+				    !(r & USBTS_PRED_GOOD_EDGE)) {
+					after = -1;
+					first = v;
+					start = pre;
+				}
+			} else if (after > 0) {
 				after--;
+			}
 		}
 		if (after < 0 && post - start > USBTS_BURST_NS)
 			break;

@@ -24,11 +24,10 @@
  * 1 on any miss.
  *
  * Schedules: "fixed" (100 bursts warm_ms apart, then every burst_ms; again
- * after each new generation, as the module does); "module" (drivers/core.c
- * today: 100 bursts 10 ms apart, then 100 ms growing by 1.25x per burst up
- * to 16 s, rounded to whole seconds from 1 s on); "/good-edge" (the same,
- * but a burst reads on past an edge bracketed too widely, as
- * USBTS_PRED_GOOD_EDGE tells); "adaptive" (10 ms for 20 bursts, then as
+ * after each new generation, as the module does); "module" (drivers/core.c:
+ * 100 bursts 10 ms apart, then 100 ms growing by 1.25x per burst up to
+ * 16 s, rounded to whole seconds from 1 s on; a burst reads on past an
+ * edge bracketed too widely, as USBTS_PRED_GOOD_EDGE tells); "adaptive" (10 ms for 20 bursts, then as
  * long as usbts_model_horizon() says the claim stays within the wanted
  * accuracy, at least 1 s and at most 30 s apart, reading on past wide
  * edges too).
@@ -42,7 +41,7 @@
 #include "../sim/sim.h"
 #include "../predictor/vectors.h"
 
-enum sched { FIXED, MODULE, MODULE_GOOD, ADAPTIVE };
+enum sched { FIXED, MODULE, ADAPTIVE };
 enum gen { SIMGEN, TVGEN };
 
 struct target {
@@ -112,19 +111,13 @@ static const struct scenario scenarios[] = {
 	{ { .name = "reset", .seconds = 60, .ppm = 37, FAST, .reset_at_s = 30 },
 	  FIXED, SIMGEN, { 0, 0, 1, 1000 }, "as fast, counter restarts at 0 at 30 s" },
 	{ { .name = "module", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
-	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "drivers/core.c's schedule (to 16 s apart), 30 min" },
+	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "drivers/core.c's schedule (to 16 s apart; a burst reads on past a wide edge), 30 min" },
 	{ { .name = "module+wander", .seconds = 1800, .ppm = 37, SLOW,
 	    .wander_ppb = 20 }, MODULE, SIMGEN,
 	  { 0, 0, 0, 0 }, "as module, random walk of 20 ppb per sqrt(s)" },
 	{ { .name = "module+step", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5,
 	    .step_ppm = 2, .step_at_s = 900 }, MODULE, SIMGEN,
 	  { 0, 0, 60, 0 }, "as module, +2 ppm step at 15 min" },
-	{ { .name = "module/good-edge", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
-	  MODULE_GOOD, SIMGEN, { 0, 0, 0, 0 },
-	  "as module, but bursts read on past a wide edge (USBTS_PRED_GOOD_EDGE)" },
-	{ { .name = "module+wander/good-edge", .seconds = 1800, .ppm = 37, SLOW,
-	    .wander_ppb = 20 }, MODULE_GOOD, SIMGEN, { 0, 0, 0, 0 },
-	  "as module+wander, bursts reading on past a wide edge" },
 	{ { .name = "adaptive", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
 	  ADAPTIVE, SIMGEN, { 0, 0, 0, 0 }, "adaptive schedule, 4 us wanted, 1 to 30 s apart" },
 	{ { .name = "adaptive+wander", .seconds = 1800, .ppm = 37, SLOW,
@@ -345,7 +338,7 @@ static double sched_next(void *arg, double now)
 			return now + c->sc->p.warm_ms * 1e6;
 		return now + c->sc->p.burst_ms * 1e6;
 	}
-	if (c->sc->sched == MODULE || c->sc->sched == MODULE_GOOD) {
+	if (c->sc->sched == MODULE) {
 		if (c->bursts < 100) {
 			c->interval_ms = 100;
 			return now + 10e6;
@@ -409,8 +402,8 @@ static void run_sim(struct ctx *c, double scale)
 		if (!wake_b && r.pre >= wake_from)
 			wake_b = s.bursts + 1;
 		ret = feed(c, r.pre, r.post, r.mfindex, r.seg, r.count);
-		/* the adaptive sampler reads on past an edge bracketed too widely */
-		if ((c->sc->sched == ADAPTIVE || c->sc->sched == MODULE_GOOD) &&
+		/* the module's sampler reads on past an edge bracketed too widely */
+		if ((c->sc->sched == ADAPTIVE || c->sc->sched == MODULE) &&
 		    (ret & USBTS_PRED_NEW_EDGE) &&
 		    !(ret & USBTS_PRED_GOOD_EDGE) && s.burst_reads < 512)
 			sim_burst_more(&s, r.mfindex);
