@@ -25,7 +25,7 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
-	bench-predictor bench-replay demo install-udev
+	bench-predictor bench-replay demo install-udev fuzz fuzz-bins fuzz-check
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -42,6 +42,8 @@ help:
 	@echo "make kunit           KUnit suites on UML (kunit.py)"
 	@echo "make vm-test         conformance suite in QEMU on Debian 6.1 and 6.12"
 	@echo "make test-user       userspace tests (sanitizers), replay, uAPI header"
+	@echo "make fuzz            libFuzzer on the predictor and the replay parser, FUZZ_SECONDS"
+	@echo "                     ($(FUZZ_SECONDS)) each; make fuzz-check: FUZZ_CHECK_SECONDS each"
 	@echo "make modules-all     W=1 builds against Debian 6.1 and 6.12, warnings fatal"
 	@echo "make sparse          sparse (C=2) over the module"
 	@echo "make checkpatch      checkpatch.pl --strict over the kernel sources"
@@ -141,6 +143,32 @@ test-user: $(BUILD)/test_predictor $(BUILD)/test_libusbts $(BUILD)/test_threads 
 	$(BUILD)/test_libusbts
 	$(BUILD)/test_threads
 	tests/replay/run $(BUILD)/usbts $(BUILD)/simtrace
+
+# ---- libFuzzer (clang) -------------------------------------------------------
+
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -O1 \
+	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	       -Idrivers -Iinclude/uapi
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 20
+
+$(BUILD)/fuzz/fuzz_predictor: $(PREDICTOR) tests/fuzz/fuzz_predictor.c
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ drivers/predictor.c tests/fuzz/fuzz_predictor.c
+
+$(BUILD)/fuzz/fuzz_replay: $(PREDICTOR) tests/fuzz/fuzz_replay.c tools/usbts/replay.c tools/usbts/tool.h
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itools/lib -Itools/usbts -o $@ drivers/predictor.c \
+		tools/usbts/replay.c tests/fuzz/fuzz_replay.c
+
+fuzz-bins: $(BUILD)/fuzz/fuzz_predictor $(BUILD)/fuzz/fuzz_replay
+
+fuzz: fuzz-bins
+	rc=0; for t in predictor replay; do tests/fuzz/run $$t $(FUZZ_SECONDS) || rc=1; done; exit $$rc
+
+fuzz-check: fuzz-bins
+	rc=0; for t in predictor replay; do tests/fuzz/run $$t $(FUZZ_CHECK_SECONDS) || rc=1; done; exit $$rc
 
 bench-predictor: $(BUILD)/bench_predictor
 	scripts/bench-results predictor $(BUILD)/bench_predictor
