@@ -25,7 +25,8 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
-	bench-predictor bench-replay demo install-udev fuzz fuzz-bins fuzz-check
+	bench-predictor bench-replay demo install-udev fuzz fuzz-bins fuzz-check \
+	vm-test-fuzz
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -41,6 +42,7 @@ help:
 	@echo "make check           the whole test suite (what CI runs)"
 	@echo "make kunit           KUnit suites on UML (kunit.py)"
 	@echo "make vm-test         conformance suite in QEMU on Debian 6.1 and 6.12"
+	@echo "make vm-test-fuzz    ioctl fuzzing in QEMU (VM_KERNEL, IOCTL_FUZZ_CALLS, IOCTL_FUZZ_SEED)"
 	@echo "make test-user       userspace tests (sanitizers), replay, uAPI header"
 	@echo "make fuzz            libFuzzer on the predictor and the replay parser, FUZZ_SECONDS"
 	@echo "                     ($(FUZZ_SECONDS)) each; make fuzz-check: FUZZ_CHECK_SECONDS each"
@@ -209,6 +211,8 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \
 		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude/uapi \
+		-o $(BUILD)/vm/usbts-ioctl-fuzz tests/vm/ioctl-fuzz.c
 	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
 
 vm-test: vm-test-6.1 vm-test-6.12 vm-test-tools
@@ -221,6 +225,18 @@ vm-test-tools: vm-bins
 
 vm-test-6.1 vm-test-6.12: vm-test-%: vm-bins
 	tests/vm/run --kernel $* -- sh -c 'usbts-conformance && lifecycle.sh'
+
+# Issue 7 scenario 8: seeded ioctl fuzzing in the guest.  VM_KERNEL is any
+# tests/vm/run --kernel value (6.1, 6.12, debug, ...); make check runs a
+# short one, the full scenario is IOCTL_FUZZ_CALLS=1000000.
+VM_KERNEL ?= 6.1
+IOCTL_FUZZ_CALLS ?= 1000000
+IOCTL_FUZZ_SEED ?= $(shell date +%s)
+vm-test-fuzz: vm-bins
+	tests/vm/run --kernel $(VM_KERNEL) --timeout 7200 -- usbts-ioctl-fuzz \
+		--calls $(IOCTL_FUZZ_CALLS) --seed $(IOCTL_FUZZ_SEED) >$(BUILD)/vm-ioctl-fuzz.log 2>&1; \
+	rc=$$?; grep -a -E '^usbts-ioctl-fuzz|^  |VIOLATION|^vm:' $(BUILD)/vm-ioctl-fuzz.log; \
+	echo "vm-test-fuzz: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-ioctl-fuzz.log)"; exit $$rc
 
 demo: deps vm-bins
 	tests/vm/run -- usbts-demo 10 | sed -n '/usbts-vm: running/,/usbts-vm: exit/p'
