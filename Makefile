@@ -213,6 +213,8 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude/uapi \
 		-o $(BUILD)/vm/usbts-ioctl-fuzz tests/vm/ioctl-fuzz.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -pthread -Iinclude/uapi \
+		-o $(BUILD)/vm/usbts-load tests/vm/load.c
 	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
 
 vm-test: vm-test-6.1 vm-test-6.12 vm-test-tools
