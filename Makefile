@@ -26,7 +26,7 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
 	bench-predictor bench-replay demo install-udev fuzz fuzz-bins fuzz-check \
-	vm-test-fuzz
+	vm-test-fuzz vm-test-load vm-test-reliability
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -43,6 +43,7 @@ help:
 	@echo "make kunit           KUnit suites on UML (kunit.py)"
 	@echo "make vm-test         conformance suite in QEMU on Debian 6.1 and 6.12"
 	@echo "make vm-test-fuzz    ioctl fuzzing in QEMU (VM_KERNEL, IOCTL_FUZZ_CALLS, IOCTL_FUZZ_SEED)"
+	@echo "make vm-test-load    16 threads of load in QEMU (VM_KERNEL, LOAD_SECONDS, LOAD_HOOK)"
 	@echo "make test-user       userspace tests (sanitizers), replay, uAPI header"
 	@echo "make fuzz            libFuzzer on the predictor and the replay parser, FUZZ_SECONDS"
 	@echo "                     ($(FUZZ_SECONDS)) each; make fuzz-check: FUZZ_CHECK_SECONDS each"
@@ -239,6 +240,30 @@ vm-test-fuzz: vm-bins
 		--calls $(IOCTL_FUZZ_CALLS) --seed $(IOCTL_FUZZ_SEED) >$(BUILD)/vm-ioctl-fuzz.log 2>&1; \
 	rc=$$?; grep -a -E '^usbts-ioctl-fuzz|^  |VIOLATION|^vm:' $(BUILD)/vm-ioctl-fuzz.log; \
 	echo "vm-test-fuzz: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-ioctl-fuzz.log)"; exit $$rc
+
+# Issue 7 scenario 7: 16 threads in 4 processes for LOAD_SECONDS.  LOAD_HOOK
+# is a shell command run in the guest every LOAD_EVERY seconds (a fault:
+# unplug and replug the device); its errnos LOAD_HOOK_ERRNOS are expected
+# only around it.
+LOAD_SECONDS ?= 60
+LOAD_EVERY ?= 5
+LOAD_HOOK ?=
+LOAD_HOOK_ERRNOS ?= ENODEV
+LOAD_ARGS = --duration $(LOAD_SECONDS) $(if $(LOAD_HOOK),--every $(LOAD_EVERY) \
+	--hook '$(LOAD_HOOK)' --hook-errnos $(LOAD_HOOK_ERRNOS))
+vm-test-load: vm-bins
+	tests/vm/run --kernel $(VM_KERNEL) --timeout 7200 -- usbts-load $(LOAD_ARGS) \
+		>$(BUILD)/vm-load.log 2>&1; \
+	rc=$$?; grep -a -E '^usbts-load|^  |VIOLATION|^vm:' $(BUILD)/vm-load.log; \
+	echo "vm-test-load: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-load.log)"; exit $$rc
+
+# both, short, in one boot: what make check runs
+vm-test-reliability: vm-bins
+	tests/vm/run --kernel $(VM_KERNEL) --timeout 1800 -- sh -c \
+		'usbts-ioctl-fuzz --calls $(IOCTL_FUZZ_CALLS) --seed $(IOCTL_FUZZ_SEED) && usbts-load $(LOAD_ARGS)' \
+		>$(BUILD)/vm-reliability.log 2>&1; \
+	rc=$$?; grep -a -E '^usbts-|^  |VIOLATION|^vm:' $(BUILD)/vm-reliability.log; \
+	echo "vm-test-reliability: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-reliability.log)"; exit $$rc
 
 demo: deps vm-bins
 	tests/vm/run -- usbts-demo 10 | sed -n '/usbts-vm: running/,/usbts-vm: exit/p'
