@@ -194,6 +194,8 @@ static void raw_read(struct state *st, struct sim *s, struct in *in)
 		pre = s->now + (s64)(int16_t)take(in, 2);	/* near now, maybe before */
 	if (pre < 0)
 		pre = 0;
+	if (pre >= T_MAX)
+		pre = T_MAX - 1;
 	post = pre + (s64)(int16_t)take(in, 2);
 	if (post < 0 || post >= T_MAX)
 		post = pre;
