@@ -26,7 +26,8 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
-	bench-predictor bench-clockmap bench-replay demo
+	bench-predictor bench-clockmap bench-replay demo fuzz fuzz-bins fuzz-check \
+	vm-test-fuzz vm-test-load vm-test-reliability
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -42,7 +43,11 @@ help:
 	@echo "make check           the whole test suite (what CI runs)"
 	@echo "make kunit           KUnit suites on UML (kunit.py)"
 	@echo "make vm-test         conformance suite in QEMU on Debian 6.1 and 6.12"
+	@echo "make vm-test-fuzz    ioctl fuzzing in QEMU (VM_KERNEL, IOCTL_FUZZ_CALLS, IOCTL_FUZZ_SEED)"
+	@echo "make vm-test-load    16 threads of load in QEMU (VM_KERNEL, LOAD_SECONDS, LOAD_HOOK)"
 	@echo "make test-user       userspace tests (sanitizers), replay, uAPI header"
+	@echo "make fuzz            libFuzzer on the predictor and the replay parser, FUZZ_SECONDS"
+	@echo "                     ($(FUZZ_SECONDS)) each; make fuzz-check: FUZZ_CHECK_SECONDS each"
 	@echo "make modules-all     W=1 builds against Debian 6.1 and 6.12, warnings fatal"
 	@echo "make sparse          sparse (C=2) over the module"
 	@echo "make checkpatch      checkpatch.pl --strict over the kernel sources"
@@ -152,6 +157,32 @@ test-user: $(BUILD)/test_predictor $(BUILD)/test_clockmap $(BUILD)/test_libusbts
 	$(BUILD)/test_threads
 	tests/replay/run $(BUILD)/usbts $(BUILD)/simtrace
 
+# ---- libFuzzer (clang) -------------------------------------------------------
+
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g -O1 \
+	       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	       -Idrivers -Iinclude/uapi
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 20
+
+$(BUILD)/fuzz/fuzz_predictor: $(PREDICTOR) tests/fuzz/fuzz_predictor.c
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ drivers/predictor.c tests/fuzz/fuzz_predictor.c
+
+$(BUILD)/fuzz/fuzz_replay: $(PREDICTOR) tests/fuzz/fuzz_replay.c tools/usbts/replay.c tools/usbts/tool.h
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itools/lib -Itools/usbts -o $@ drivers/predictor.c \
+		tools/usbts/replay.c tests/fuzz/fuzz_replay.c
+
+fuzz-bins: $(BUILD)/fuzz/fuzz_predictor $(BUILD)/fuzz/fuzz_replay
+
+fuzz: fuzz-bins
+	rc=0; for t in predictor replay; do tests/fuzz/run $$t $(FUZZ_SECONDS) || rc=1; done; exit $$rc
+
+fuzz-check: fuzz-bins
+	rc=0; for t in predictor replay; do tests/fuzz/run $$t $(FUZZ_CHECK_SECONDS) || rc=1; done; exit $$rc
+
 bench-predictor: $(BUILD)/bench_predictor
 	scripts/bench-results predictor $(BUILD)/bench_predictor
 
@@ -194,6 +225,10 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \
 		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c -pthread
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude/uapi \
+		-o $(BUILD)/vm/usbts-ioctl-fuzz tests/vm/ioctl-fuzz.c
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -pthread -Iinclude/uapi \
+		-o $(BUILD)/vm/usbts-load tests/vm/load.c
 	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $(BUILD)/vm/run-as tests/vm/run-as.c
 
@@ -207,6 +242,42 @@ vm-test-tools: vm-bins
 
 vm-test-6.1 vm-test-6.12: vm-test-%: vm-bins
 	tests/vm/run --kernel $* -- sh -c 'usbts-conformance && lifecycle.sh'
+
+# Issue 7 scenario 8: seeded ioctl fuzzing in the guest.  VM_KERNEL is any
+# tests/vm/run --kernel value (6.1, 6.12, debug, ...); make check runs a
+# short one, the full scenario is IOCTL_FUZZ_CALLS=1000000.
+VM_KERNEL ?= 6.1
+IOCTL_FUZZ_CALLS ?= 1000000
+IOCTL_FUZZ_SEED ?= $(shell date +%s)
+vm-test-fuzz: vm-bins
+	tests/vm/run --kernel $(VM_KERNEL) --timeout 7200 -- usbts-ioctl-fuzz \
+		--calls $(IOCTL_FUZZ_CALLS) --seed $(IOCTL_FUZZ_SEED) >$(BUILD)/vm-ioctl-fuzz.log 2>&1; \
+	rc=$$?; grep -a -E '^usbts-ioctl-fuzz|^  |VIOLATION|^vm:' $(BUILD)/vm-ioctl-fuzz.log; \
+	echo "vm-test-fuzz: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-ioctl-fuzz.log)"; exit $$rc
+
+# Issue 7 scenario 7: 16 threads in 4 processes for LOAD_SECONDS.  LOAD_HOOK
+# is a shell command run in the guest every LOAD_EVERY seconds (a fault:
+# unplug and replug the device); its errnos LOAD_HOOK_ERRNOS are expected
+# only around it.
+LOAD_SECONDS ?= 60
+LOAD_EVERY ?= 5
+LOAD_HOOK ?=
+LOAD_HOOK_ERRNOS ?= ENODEV
+LOAD_ARGS = --duration $(LOAD_SECONDS) $(if $(LOAD_HOOK),--every $(LOAD_EVERY) \
+	--hook '$(LOAD_HOOK)' --hook-errnos $(LOAD_HOOK_ERRNOS))
+vm-test-load: vm-bins
+	tests/vm/run --kernel $(VM_KERNEL) --timeout 7200 -- usbts-load $(LOAD_ARGS) \
+		>$(BUILD)/vm-load.log 2>&1; \
+	rc=$$?; grep -a -E '^usbts-load|^  |VIOLATION|^vm:' $(BUILD)/vm-load.log; \
+	echo "vm-test-load: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-load.log)"; exit $$rc
+
+# both, short, in one boot: what make check runs
+vm-test-reliability: vm-bins
+	tests/vm/run --kernel $(VM_KERNEL) --timeout 1800 -- sh -c \
+		'usbts-ioctl-fuzz --calls $(IOCTL_FUZZ_CALLS) --seed $(IOCTL_FUZZ_SEED) && usbts-load $(LOAD_ARGS)' \
+		>$(BUILD)/vm-reliability.log 2>&1; \
+	rc=$$?; grep -a -E '^usbts-|^  |VIOLATION|^vm:' $(BUILD)/vm-reliability.log; \
+	echo "vm-test-reliability: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-reliability.log)"; exit $$rc
 
 demo: deps vm-bins
 	tests/vm/run -- usbts-demo 10 | sed -n '/usbts-vm: running/,/usbts-vm: exit/p'

@@ -21,6 +21,12 @@
 #include "predictor.h"
 #include "tool.h"
 
+/*
+ * Times are CLOCK_MONOTONIC ns: never negative, and below 2^62 (146 years
+ * of uptime), the predictor's domain, where no difference overflows.
+ */
+#define REPLAY_T_MAX ((int64_t)1 << 62)
+
 static void replay_usage(FILE *f)
 {
 	fprintf(f,
@@ -28,7 +34,8 @@ static void replay_usage(FILE *f)
 		"\n"
 		"Feed recorded MFINDEX reads to the frame/time predictor and answer\n"
 		"queries, reading FILE or standard input.  One record a line:\n"
-		"  R <pre_ns> <post_ns> <mfindex>  raw read, CLOCK_MONOTONIC ns, 0..16383\n"
+		"  R <pre_ns> <post_ns> <mfindex>  raw read, CLOCK_MONOTONIC ns (0..2^62),\n"
+		"                                  mfindex 0..16383\n"
 		"  B <pre_ns> <post_ns> <raw_pre_ns> <raw_post_ns> <mfindex>\n"
 		"                                  the same read in CLOCK_MONOTONIC and\n"
 		"                                  CLOCK_MONOTONIC_RAW (usbts record)\n"
@@ -80,15 +87,129 @@ static int at_end(const char *s)
 	return !*s;
 }
 
-int cmd_replay(int argc, char **argv)
+/**
+ * usbts_replay_stream() - run the predictor over a trace
+ * @in: the trace, in the format above
+ * @out: one line per Q record
+ * @err: one message on malformed input
+ * @name: the trace's name in messages
+ * @raw: run the predictor on the raw clock of B records (R records are
+ *	then an error)
+ *
+ * Return: 0, or 1 on malformed input (processing stops at that line) or a
+ * read error.  The parser the `usbts replay` command and the fuzz target
+ * (tests/fuzz/fuzz_replay.c) share.
+ */
+int usbts_replay_stream(FILE *in, FILE *out, FILE *err, const char *name,
+			int raw)
 {
 	static struct usbts_pred pred;
-	const char *name = "<stdin>";
 	unsigned long lineno = 0;
 	char *line = NULL;
 	size_t cap = 0;
+	int ret = 0;
+
+	usbts_pred_init(&pred);
+	while (getline(&line, &cap, in) >= 0) {
+		const char *s = line;
+		int64_t a, b, c;
+
+		lineno++;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '#' || at_end(s))
+			continue;
+		if ((*s == 'R' || *s == 'B') && (s[1] == ' ' || s[1] == '\t')) {
+			int both = *s == 'B';
+			int64_t rp = 0, rq = 0;
+
+			s++;
+			if (parse_s64(&s, &a) || parse_s64(&s, &b) ||
+			    (both && (parse_s64(&s, &rp) || parse_s64(&s, &rq))) ||
+			    parse_s64(&s, &c) || !at_end(s)) {
+				fprintf(err, both ?
+					"usbts replay: %s:%lu: expected 'B <pre_ns> <post_ns> <raw_pre_ns> <raw_post_ns> <mfindex>'\n" :
+					"usbts replay: %s:%lu: expected 'R <pre_ns> <post_ns> <mfindex>'\n",
+					name, lineno);
+				ret = 1;
+				break;
+			}
+			if (raw && !both) {
+				fprintf(err, "usbts replay: %s:%lu: an R record has no raw clock (--clock raw)\n",
+					name, lineno);
+				ret = 1;
+				break;
+			}
+			if (both && rp > rq) {
+				fprintf(err, "usbts replay: %s:%lu: raw_pre_ns is after raw_post_ns\n",
+					name, lineno);
+				ret = 1;
+				break;
+			}
+			if (raw) {
+				a = rp;
+				b = rq;
+			}
+			if (c < 0 || c > USBTS_PRED_MFINDEX_MASK) {
+				fprintf(err, "usbts replay: %s:%lu: mfindex %" PRId64 " is not in 0..16383\n",
+					name, lineno, c);
+				ret = 1;
+				break;
+			}
+			if (a < 0 || b >= REPLAY_T_MAX || rp < 0 || rq >= REPLAY_T_MAX) {
+				fprintf(err, "usbts replay: %s:%lu: a time is outside 0..2^62 ns\n",
+					name, lineno);
+				ret = 1;
+				break;
+			}
+			if (a > b) {
+				fprintf(err, "usbts replay: %s:%lu: pre_ns is after post_ns\n",
+					name, lineno);
+				ret = 1;
+				break;
+			}
+			if (usbts_pred_add_read(&pred, a, b, (u32)c) < 0) {
+				fprintf(err, "usbts replay: %s:%lu: read is earlier than the one before it\n",
+					name, lineno);
+				ret = 1;
+				break;
+			}
+		} else if (*s == 'Q' && (s[1] == ' ' || s[1] == '\t')) {
+			int64_t t;
+			uint64_t acc;
+
+			s++;
+			if (parse_s64(&s, &a) || !at_end(s)) {
+				fprintf(err, "usbts replay: %s:%lu: expected 'Q <uframe>'\n",
+					name, lineno);
+				ret = 1;
+				break;
+			}
+			if (usbts_model_time_of(&pred.model, a, &t, &acc))
+				fprintf(out, "%" PRId64 " %" PRId64 " %" PRIu64 " %u\n", a, t, acc,
+					pred.model.gen);
+			else
+				fprintf(out, "%" PRId64 " - - %u\n", a, pred.model.gen);
+		} else {
+			fprintf(err, "usbts replay: %s:%lu: unknown record (expected R, B or Q)\n",
+				name, lineno);
+			ret = 1;
+			break;
+		}
+	}
+	if (!ret && ferror(in)) {
+		fprintf(err, "usbts replay: %s: read error\n", name);
+		ret = 1;
+	}
+	free(line);
+	return ret;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	const char *name = "<stdin>";
 	FILE *in = stdin;
-	int ret = 0, raw = 0;
+	int ret, raw = 0;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		replay_usage(stdout);
@@ -117,93 +238,7 @@ int cmd_replay(int argc, char **argv)
 		}
 	}
 
-	usbts_pred_init(&pred);
-	while (getline(&line, &cap, in) >= 0) {
-		const char *s = line;
-		int64_t a, b, c;
-
-		lineno++;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '#' || at_end(s))
-			continue;
-		if ((*s == 'R' || *s == 'B') && (s[1] == ' ' || s[1] == '\t')) {
-			int both = *s == 'B';
-			int64_t rp = 0, rq = 0;
-
-			s++;
-			if (parse_s64(&s, &a) || parse_s64(&s, &b) ||
-			    (both && (parse_s64(&s, &rp) || parse_s64(&s, &rq))) ||
-			    parse_s64(&s, &c) || !at_end(s)) {
-				fprintf(stderr, both ?
-					"usbts replay: %s:%lu: expected 'B <pre_ns> <post_ns> <raw_pre_ns> <raw_post_ns> <mfindex>'\n" :
-					"usbts replay: %s:%lu: expected 'R <pre_ns> <post_ns> <mfindex>'\n",
-					name, lineno);
-				ret = 1;
-				break;
-			}
-			if (raw && !both) {
-				fprintf(stderr, "usbts replay: %s:%lu: an R record has no raw clock (--clock raw)\n",
-					name, lineno);
-				ret = 1;
-				break;
-			}
-			if (both && rp > rq) {
-				fprintf(stderr, "usbts replay: %s:%lu: raw_pre_ns is after raw_post_ns\n",
-					name, lineno);
-				ret = 1;
-				break;
-			}
-			if (raw) {
-				a = rp;
-				b = rq;
-			}
-			if (c < 0 || c > USBTS_PRED_MFINDEX_MASK) {
-				fprintf(stderr, "usbts replay: %s:%lu: mfindex %" PRId64 " is not in 0..16383\n",
-					name, lineno, c);
-				ret = 1;
-				break;
-			}
-			if (a > b) {
-				fprintf(stderr, "usbts replay: %s:%lu: pre_ns is after post_ns\n",
-					name, lineno);
-				ret = 1;
-				break;
-			}
-			if (usbts_pred_add_read(&pred, a, b, (u32)c) < 0) {
-				fprintf(stderr, "usbts replay: %s:%lu: read is earlier than the one before it\n",
-					name, lineno);
-				ret = 1;
-				break;
-			}
-		} else if (*s == 'Q' && (s[1] == ' ' || s[1] == '\t')) {
-			int64_t t;
-			uint64_t acc;
-
-			s++;
-			if (parse_s64(&s, &a) || !at_end(s)) {
-				fprintf(stderr, "usbts replay: %s:%lu: expected 'Q <uframe>'\n",
-					name, lineno);
-				ret = 1;
-				break;
-			}
-			if (usbts_model_time_of(&pred.model, a, &t, &acc))
-				printf("%" PRId64 " %" PRId64 " %" PRIu64 " %u\n", a, t, acc,
-				       pred.model.gen);
-			else
-				printf("%" PRId64 " - - %u\n", a, pred.model.gen);
-		} else {
-			fprintf(stderr, "usbts replay: %s:%lu: unknown record (expected R or Q)\n",
-				name, lineno);
-			ret = 1;
-			break;
-		}
-	}
-	if (!ret && ferror(in)) {
-		fprintf(stderr, "usbts replay: %s: read error\n", name);
-		ret = 1;
-	}
-	free(line);
+	ret = usbts_replay_stream(in, stdout, stderr, name, raw);
 	if (in != stdin)
 		fclose(in);
 	if (fflush(stdout)) {

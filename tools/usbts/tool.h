@@ -11,6 +11,8 @@
 #include "usbts.h"
 
 int cmd_replay(int argc, char **argv);
+int usbts_replay_stream(FILE *in, FILE *out, FILE *err, const char *name,
+			int raw);
 int cmd_list(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_frame_to_time(int argc, char **argv);
