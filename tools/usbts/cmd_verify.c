@@ -11,6 +11,7 @@
  * contains up to half a bracket of read latency.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -165,20 +166,28 @@ static int report(struct point *pts, size_t n, size_t broken, size_t skipped,
 	return pass ? rc : 1;
 }
 
+enum { OPT_JSON = OPT_FIRST, OPT_SECONDS, OPT_PLOT };
+
 int cmd_verify(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "seconds", required_argument, NULL, OPT_SECONDS },
+		{ "plot", required_argument, NULL, OPT_PLOT },
+		{ NULL, 0, NULL, 0 }
+	};
 	uint32_t bus = 0, dev = 0, seconds = 10;
 	const char *plot = NULL;
-	int json = 0, have_bus = 0, i, err = 0, tty = isatty(STDERR_FILENO);
+	int json = 0, c, err = 0, tty = isatty(STDERR_FILENO);
 	struct point *pts = NULL;
 	size_t n = 0, cap = 0, broken = 0, skipped = 0;
 	int64_t start, end, next_note;
 	struct tracked t;
 
-	for (i = 1; i < argc; i++) {
-		int r;
-
-		if (is_help(argv[i])) {
+	while ((c = next_option(argc, argv, longopts)) != -1) {
+		switch (c) {
+		case 'h':
 			printf("usage: usbts verify BUS[-DEV] [--seconds N] [--plot FILE.svg] [--json]\n\n"
 			       "For N seconds (default 10), predict when a microframe a few hundred\n"
 			       "microseconds ahead will start, then find that edge in raw reads and\n"
@@ -189,24 +198,23 @@ int cmd_verify(int argc, char **argv)
 			       "broken_pct, p50_ns, p99_ns, max_ns (|predicted - bracket middle|),\n"
 			       "median_accuracy_ns, median_bracket_ns, pass.\n");
 			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
+		case OPT_JSON:
 			json = 1;
-		} else if ((r = opt_u32("verify", argc, argv, &i, "--seconds", &seconds, 1))) {
-			if (r < 0)
+			break;
+		case OPT_SECONDS:
+			if (opt_u32("verify", "--seconds", optarg, &seconds, 1))
 				return EXIT_USAGE;
-		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
-			plot = argv[++i];
-		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {
-			have_bus = 1;
-		} else {
-			fprintf(stderr, "usbts verify: unexpected argument '%s' (see --help)\n", argv[i]);
-			return EXIT_USAGE;
+			break;
+		case OPT_PLOT:
+			plot = optarg;
+			break;
+		default:
+			return usage_error("verify", argv);
 		}
 	}
-	if (!have_bus) {
-		fprintf(stderr, "usbts verify: which bus? (usbts verify BUS)\n");
-		return EXIT_USAGE;
-	}
+	err = bus_operand("verify", argc, argv, &bus, &dev);
+	if (err)
+		return err;
 	err = track("verify", bus, dev, &t);
 	if (err)
 		return err;

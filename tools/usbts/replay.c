@@ -11,6 +11,7 @@
  *   <uframe> - - <generation>        (cannot predict yet)
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,24 +74,32 @@ static int at_end(const char *s)
 
 int cmd_replay(int argc, char **argv)
 {
+	static const struct option help_only[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	static struct usbts_pred pred;
 	const char *name = "<stdin>";
 	unsigned long lineno = 0;
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *in = stdin;
-	int ret = 0;
+	int ret = 0, c;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	while ((c = next_option(argc, argv, help_only)) != -1) {
+		if (c != 'h') {
+			replay_usage(stderr);
+			return EXIT_USAGE;
+		}
 		replay_usage(stdout);
 		return 0;
 	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && argv[1][1])) {
+	if (argc - optind > 1) {
 		replay_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (argc == 2 && strcmp(argv[1], "-")) {
-		name = argv[1];
+	if (optind < argc && strcmp(argv[optind], "-")) {
+		name = argv[optind];
 		in = fopen(name, "r");
 		if (!in) {
 			fprintf(stderr, "usbts replay: %s: %s\n", name, strerror(errno));
