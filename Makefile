@@ -100,7 +100,7 @@ $(BUILD)/libusbts.so.0: $(BUILD)/lib/usbts.o
 
 $(BUILD)/libusbts-libusb.so.0: $(BUILD)/lib/usbts-libusb.o $(BUILD)/libusbts.so.0
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,libusbts-libusb.so.0 -o $@ $(BUILD)/lib/usbts-libusb.o \
-		-L$(BUILD) -lusbts $(LIBUSB_LIBS)
+		-L$(BUILD) -lusbts $(LIBUSB_LIBS) -Wl,--push-state,--no-as-needed -lc -Wl,--pop-state
 	ln -sf libusbts-libusb.so.0 $(BUILD)/libusbts-libusb.so
 
 

@@ -131,7 +131,7 @@ int cmd_frame_to_time(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		printf("usage: usbts frame-to-time BUS FRAME[.MICROFRAME]\n\n"
-		       "Print when frame FRAME (32-bit, as usbts get's usb_frame; the one\n"
+		       "Print when frame FRAME (32-bit, the usb_frame of usbts get; the one\n"
 		       "nearest the current frame) and microframe (0..7, default 0) started\n"
 		       "or will start: CLOCK_MONOTONIC ns and the accuracy in ns.\n");
 		return 0;
