@@ -231,6 +231,8 @@ test-user: $(BUILD)/test_predictor $(BUILD)/test_libusbts $(BUILD)/test_threads 
 	$(BUILD)/test_threads
 	tests/replay/run $(BUILD)/usbts $(BUILD)/simtrace
 	tests/usbts/args $(BUILD)/usbts
+	tests/usbts/docs $(BUILD)/usbts
+	$(MAKE) -s man-check
 
 bench-predictor: $(BUILD)/bench_predictor
 	scripts/bench-results predictor $(BUILD)/bench_predictor
