@@ -225,13 +225,14 @@ uapi-test:
 	@echo "uapi-test: the header builds as C90, C11 and C++, 32- and 64-bit, with one layout"
 
 test-user: $(BUILD)/test_predictor $(BUILD)/test_libusbts $(BUILD)/test_threads \
-	   $(BUILD)/usbts $(BUILD)/simtrace lib uapi-test
+	   $(BUILD)/usbts $(BUILD)/simtrace lib uapi-test python
 	$(BUILD)/test_predictor
 	$(BUILD)/test_libusbts
 	$(BUILD)/test_threads
 	tests/replay/run $(BUILD)/usbts $(BUILD)/simtrace
 	tests/usbts/args $(BUILD)/usbts
 	tests/usbts/docs $(BUILD)/usbts
+	tests/python/check-abi $(CC) $(BUILD)/python
 	$(MAKE) -s man-check
 
 bench-predictor: $(BUILD)/bench_predictor

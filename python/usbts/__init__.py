@@ -47,13 +47,12 @@ MAX_SAMPLES = _abi.MAX_SAMPLES
 _lib = _abi.load()
 
 
-class Clock(enum.IntEnum):
-    """The clock of every time a call returns (USBTS_CLOCK_*)."""
-
-    MONOTONIC = _abi.CLOCK_MONOTONIC
-    BOOTTIME = _abi.CLOCK_BOOTTIME
-    REALTIME = _abi.CLOCK_REALTIME
-    TAI = _abi.CLOCK_TAI
+#: The clock of every time a call returns: MONOTONIC, BOOTTIME, REALTIME,
+#: TAI, and whatever else _abi.py lists as CLOCK_* (USBTS_CLOCK_*).
+Clock = enum.IntEnum(  # type: ignore[misc]
+    "Clock", {k[len("CLOCK_"):]: v for k, v in vars(_abi).items() if k.startswith("CLOCK_")})
+Clock.__doc__ = "The clock of every time a call returns (USBTS_CLOCK_*)."
+Clock.__module__ = __name__
 
 
 class UsbtsError(OSError):
