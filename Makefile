@@ -182,8 +182,12 @@ DEB_SRC = $(BUILD)/deb/usb-timesync-$(VERSION)
 deb:
 	rm -rf $(BUILD)/deb
 	mkdir -p $(DEB_SRC)
-	git ls-files -co --exclude-standard -z | grep -zv '^$(BUILD)/' | \
-		xargs -0 cp -a --parents -t $(DEB_SRC)
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -co --exclude-standard -z | grep -zv '^$(BUILD)/' | \
+			xargs -0 cp -a --parents -t $(DEB_SRC); \
+	else \
+		tar -c --exclude=./$(BUILD) . | tar -C $(DEB_SRC) -x; \
+	fi
 	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
 	@ls $(BUILD)/deb/*.deb
 
