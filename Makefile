@@ -4,12 +4,23 @@
 
 KERNEL_DIR ?= /lib/modules/$(shell uname -r)/build
 PREFIX ?= /usr/local
-VERSION := 0.1.0
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
+PYTHONDIR ?= $(PREFIX)/lib/python3/dist-packages
+# the DKMS sources and the modules-load.d entry (install-dkms)
+SRCDIR ?= /usr/src
+MODULESLOADDIR ?= /usr/lib/modules-load.d
+# The one place the version lives is debian/changelog's first line;
+# dkms.conf, the pkg-config files and the Python package take it from here.
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
 BUILD := build
 CC ?= cc
 CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
-	       $(CFLAGS) -Idrivers -Iinclude/uapi
+	       $(CPPFLAGS) $(CFLAGS) -Idrivers -Iinclude/uapi
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 # the kernel tree (for checkpatch.pl and the kselftest harness), on demand
 KSRC = $(shell scripts/deps source)
@@ -18,7 +29,7 @@ LIB_CFLAGS := $(USER_CFLAGS) -Itools/lib -fPIC
 LIBUSB_CFLAGS = $(shell pkg-config --cflags libusb-1.0)
 LIBUSB_LIBS = $(shell pkg-config --libs libusb-1.0)
 LIBS := $(BUILD)/libusbts.a $(BUILD)/libusbts.so.0 $(BUILD)/libusbts-libusb.a \
-	$(BUILD)/libusbts-libusb.so.0 $(BUILD)/usbts.pc $(BUILD)/usbts-libusb.pc
+	$(BUILD)/libusbts-libusb.so.0
 PREDICTOR := drivers/predictor.c drivers/predictor.h drivers/predictor_compat.h
 SIM := tests/sim/sim.c tests/sim/sim.h
 CLOCKMAP := drivers/clockmap.c drivers/clockmap.h tests/clockmap/tksim.h tests/clockmap/cm_cases.h
@@ -26,8 +37,10 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
+	vm-python vm-test-python \
 	bench-predictor bench-clockmap bench-replay demo fuzz fuzz-bins fuzz-check \
-	vm-test-fuzz vm-test-load vm-test-reliability
+	vm-test-fuzz vm-test-load vm-test-reliability install-dkms install-python python \
+	man man-check deb deb-check
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -38,7 +51,12 @@ help:
 	@echo "make                 the tools, and the module if kernel headers are installed"
 	@echo "make module          usb_timesync.ko against KERNEL_DIR ($(KERNEL_DIR))"
 	@echo "make tools           $(BUILD)/usbts, $(BUILD)/usbts-demo and libusbts"
-	@echo "make install         libusbts, headers, pkg-config files and usbts under PREFIX"
+	@echo "make install         libusbts, headers, pkg-config files, usbts, man pages under PREFIX"
+	@echo "make install-dkms    the module's sources for DKMS and its modules-load.d entry"
+	@echo "make install-python  the usbts Python package under PYTHONDIR ($(PYTHONDIR))"
+	@echo "make deb             Debian packages into $(BUILD)/deb (dpkg-buildpackage -us -uc -b)"
+	@echo "make deb-check       make deb, lintian, and the packages installed in a Debian 12 chroot"
+	@echo "make man-check       groff -ww -z over every man page"
 	@echo "make demo            boot a VM and show a live table of every xHCI bus"
 	@echo "make check           the whole test suite (what CI runs)"
 	@echo "make kunit           KUnit suites on UML (kunit.py)"
@@ -82,30 +100,103 @@ $(BUILD)/libusbts-libusb.a: $(BUILD)/lib/usbts-libusb.o
 	$(AR) rcs $@ $^
 
 $(BUILD)/libusbts.so.0: $(BUILD)/lib/usbts.o
-	$(CC) -shared -Wl,-soname,libusbts.so.0 -o $@ $^
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libusbts.so.0 -o $@ $^
 	ln -sf libusbts.so.0 $(BUILD)/libusbts.so
 
 $(BUILD)/libusbts-libusb.so.0: $(BUILD)/lib/usbts-libusb.o $(BUILD)/libusbts.so.0
-	$(CC) -shared -Wl,-soname,libusbts-libusb.so.0 -o $@ $(BUILD)/lib/usbts-libusb.o \
-		-L$(BUILD) -lusbts $(LIBUSB_LIBS)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libusbts-libusb.so.0 -o $@ $(BUILD)/lib/usbts-libusb.o \
+		-L$(BUILD) -lusbts $(LIBUSB_LIBS) -Wl,--push-state,--no-as-needed -lc -Wl,--pop-state
 	ln -sf libusbts-libusb.so.0 $(BUILD)/libusbts-libusb.so
 
-$(BUILD)/%.pc: tools/lib/%.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
 $(BUILD)/usbts: $(PREDICTOR) $(wildcard tools/usbts/*.c tools/usbts/*.h) $(BUILD)/libusbts.a
 	@mkdir -p $(BUILD)
-	$(CC) $(USER_CFLAGS) -Itools/lib -o $@ drivers/predictor.c tools/usbts/*.c $(BUILD)/libusbts.a -lm
+	$(CC) $(USER_CFLAGS) -Itools/lib $(LDFLAGS) -o $@ drivers/predictor.c tools/usbts/*.c \
+		$(BUILD)/libusbts.a -lm
+
+# man pages: mdoc sources in man/; `make man-check` lints them with groff
+MAN1 := $(wildcard man/*.1)
+MAN3 := $(wildcard man/*.3)
+MAN4 := $(wildcard man/*.4)
+# functions documented on another function's page: NAME:PAGE
+MAN3_LINKS := usbts_open_path:usbts_open usbts_open_backend:usbts_open usbts_close:usbts_open \
+	usbts_stop_tracking_for_time_sync:usbts_start_tracking_for_time_sync \
+	usbts_get_current_frame_number:usbts_get_current_frame_number_and_time \
+	usbts_get_adjusted_frame_number:usbts_get_current_frame_number_and_time \
+	usbts_sof_time:usbts_get_current_frame_number_and_time \
+	usbts_time_to_frame:usbts_frame_start_time usbts_widen_microframe:usbts_widen_frame
+
+man-check:
+	@for p in $(MAN1) $(MAN3) $(MAN4); do \
+		out=$$(LC_ALL=C.UTF-8 MANROFFSEQ= groff -mandoc -ww -z -t -Tutf8 $$p 2>&1); \
+		if [ -n "$$out" ]; then echo "$$p:"; echo "$$out"; bad=1; fi; \
+	done; [ -z "$$bad" ] && echo "man-check: $(words $(MAN1) $(MAN3) $(MAN4)) pages, groff -ww clean"
 
 install: tools
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
-	install -m 0644 tools/lib/usbts.h tools/lib/usbts-libusb.h $(DESTDIR)$(PREFIX)/include/
-	install -m 0644 $(BUILD)/libusbts.a $(BUILD)/libusbts-libusb.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(BUILD)/libusbts.so.0 $(BUILD)/libusbts-libusb.so.0 $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libusbts.so.0 $(DESTDIR)$(PREFIX)/lib/libusbts.so
-	ln -sf libusbts-libusb.so.0 $(DESTDIR)$(PREFIX)/lib/libusbts-libusb.so
-	install -m 0644 $(BUILD)/usbts.pc $(BUILD)/usbts-libusb.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 0755 $(BUILD)/usbts $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux/usb $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man4 \
+		$(DESTDIR)$(COMPLETIONSDIR)
+	install -m 0644 tools/lib/usbts.h tools/lib/usbts-libusb.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 include/uapi/linux/usb/timesync.h $(DESTDIR)$(INCLUDEDIR)/linux/usb/
+	install -m 0644 $(BUILD)/libusbts.a $(BUILD)/libusbts-libusb.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(BUILD)/libusbts.so.0 $(BUILD)/libusbts-libusb.so.0 $(DESTDIR)$(LIBDIR)/
+	ln -sf libusbts.so.0 $(DESTDIR)$(LIBDIR)/libusbts.so
+	ln -sf libusbts-libusb.so.0 $(DESTDIR)$(LIBDIR)/libusbts-libusb.so
+	for pc in usbts usbts-libusb; do \
+		sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		    -e 's|@VERSION@|$(VERSION)|' tools/lib/$$pc.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/$$pc.pc; \
+	done
+	install -m 0755 $(BUILD)/usbts $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 $(MAN4) $(DESTDIR)$(MANDIR)/man4/
+	for l in $(MAN3_LINKS); do ln -sf $${l#*:}.3 $(DESTDIR)$(MANDIR)/man3/$${l%:*}.3; done
+	install -m 0644 tools/usbts/usbts.bash-completion $(DESTDIR)$(COMPLETIONSDIR)/usbts
+
+# The module's sources where DKMS looks for them; then
+# `dkms install usb-timesync/$(VERSION)` builds it for a kernel.
+DKMS_DIR = $(DESTDIR)$(SRCDIR)/usb-timesync-$(VERSION)
+install-dkms:
+	install -d $(DKMS_DIR)/drivers $(DKMS_DIR)/include/uapi/linux/usb \
+		$(DESTDIR)$(MODULESLOADDIR)
+	install -m 0644 Kbuild $(DKMS_DIR)/
+	install -m 0644 drivers/Kbuild drivers/*.c drivers/*.h $(DKMS_DIR)/drivers/
+	install -m 0644 include/uapi/linux/usb/timesync.h $(DKMS_DIR)/include/uapi/linux/usb/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_DIR)/dkms.conf
+	install -m 0644 udev/usb-timesync.conf $(DESTDIR)$(MODULESLOADDIR)/
+
+# the Python package (pure Python, ctypes over libusbts.so.0)
+PY_SOURCES := $(wildcard python/usbts/*.py python/usbts/py.typed)
+python: $(BUILD)/python/usbts/_version.py
+
+$(BUILD)/python/usbts/_version.py: $(PY_SOURCES) debian/changelog
+	@mkdir -p $(BUILD)/python/usbts
+	cp $(PY_SOURCES) $(BUILD)/python/usbts/
+	printf '"""The package version (from debian/changelog)."""\n__version__ = "%s"\n' \
+		'$(VERSION)' >$@
+
+install-python: python
+	install -d $(DESTDIR)$(PYTHONDIR)/usbts
+	install -m 0644 $(BUILD)/python/usbts/*.py $(BUILD)/python/usbts/py.typed \
+		$(DESTDIR)$(PYTHONDIR)/usbts/
+
+# Debian packages, built by dpkg-buildpackage in a clean copy of the tree so
+# that the results land in $(BUILD)/deb, not in the parent directory.
+DEB_SRC = $(BUILD)/deb/usb-timesync-$(VERSION)
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -co --exclude-standard -z | grep -zv '^$(BUILD)/' | \
+			xargs -0 cp -a --parents -t $(DEB_SRC); \
+	else \
+		tar -c --exclude=./$(BUILD) . | tar -C $(DEB_SRC) -x; \
+	fi
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
+
+deb-check:
+	scripts/deb-check
 
 $(BUILD)/test_libusbts: tools/lib/usbts.c tools/lib/usbts.h tests/lib/test_libusbts.c tests/lib/fake_device.h
 	@mkdir -p $(BUILD)
@@ -150,12 +241,16 @@ uapi-test:
 	@echo "uapi-test: the header builds as C90, C11 and C++, 32- and 64-bit, with one layout"
 
 test-user: $(BUILD)/test_predictor $(BUILD)/test_clockmap $(BUILD)/test_libusbts \
-	   $(BUILD)/test_threads $(BUILD)/usbts $(BUILD)/simtrace lib uapi-test
+	   $(BUILD)/test_threads $(BUILD)/usbts $(BUILD)/simtrace lib uapi-test python
 	$(BUILD)/test_predictor
 	$(BUILD)/test_clockmap
 	$(BUILD)/test_libusbts
 	$(BUILD)/test_threads
 	tests/replay/run $(BUILD)/usbts $(BUILD)/simtrace
+	tests/usbts/args $(BUILD)/usbts
+	tests/usbts/docs $(BUILD)/usbts
+	tests/python/check-abi $(CC) $(BUILD)/python
+	$(MAKE) -s man-check
 
 # ---- libFuzzer (clang) -------------------------------------------------------
 
@@ -232,7 +327,19 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $(BUILD)/vm/run-as tests/vm/run-as.c
 
-vm-test: vm-test-6.1 vm-test-6.12 vm-test-tools
+# the Python package and libusbts.so.0 (on the guest's PYTHONPATH and
+# LD_LIBRARY_PATH), and its tests
+vm-python: lib python
+	rm -rf $(BUILD)/vm/python $(BUILD)/vm/lib
+	mkdir -p $(BUILD)/vm/lib
+	cp -r $(BUILD)/python $(BUILD)/vm/python
+	cp $(BUILD)/libusbts.so.0 $(BUILD)/vm/lib/
+	cp tests/vm/test_usbts.py $(BUILD)/vm/
+
+vm-test-python: vm-bins vm-python
+	tests/vm/run --python -- python3 /opt/usbts/test_usbts.py
+
+vm-test: vm-test-6.1 vm-test-6.12 vm-test-tools vm-test-python
 
 # every usbts subcommand in the guest; its JSON is checked on the host
 vm-test-tools: vm-bins

@@ -2,6 +2,7 @@
 /*
  * usbts get, usbts frame-to-time - one snapshot; the start of one frame
  */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +17,26 @@ static void print_acc(FILE *f, uint64_t acc, int json)
 		fprintf(f, "%" PRIu64, acc);
 }
 
+enum { OPT_JSON = OPT_FIRST, OPT_CLOCK };
+
 int cmd_get(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "clock", required_argument, NULL, OPT_CLOCK },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct usbts_frame_info info;
 	uint32_t bus = 0, dev = 0, clock = USBTS_CLOCK_MONOTONIC;
 	int64_t sof = 0;
 	uint64_t sof_acc = 0;
 	struct tracked t;
-	int json = 0, i, err, have_bus = 0;
+	int json = 0, c, err;
 
-	for (i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
+	while ((c = next_option(argc, argv, longopts)) != -1) {
+		switch (c) {
+		case 'h':
 			printf("usage: usbts get BUS[-DEV] [--clock monotonic|boottime|realtime|tai|raw] [--json]\n\n"
 			       "Track the bus (naming device DEV on it, if given) and print one\n"
 			       "snapshot: generation, 32-bit usb_frame, 11-bit hw_frame, microframe,\n"
@@ -35,24 +45,22 @@ int cmd_get(int argc, char **argv)
 			       "and clock; an unknown accuracy is null.  The exit status is the\n"
 			       "errno of a failed call.\n");
 			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
+		case OPT_JSON:
 			json = 1;
-		} else if (!strcmp(argv[i], "--clock") && i + 1 < argc) {
-			if (parse_clock(argv[++i], &clock)) {
-				fprintf(stderr, "usbts get: unknown clock '%s'\n", argv[i]);
+			break;
+		case OPT_CLOCK:
+			if (parse_clock(optarg, &clock)) {
+				fprintf(stderr, "usbts get: unknown clock '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
-		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {
-			have_bus = 1;
-		} else {
-			fprintf(stderr, "usbts get: unexpected argument '%s' (see --help)\n", argv[i]);
-			return EXIT_USAGE;
+			break;
+		default:
+			return usage_error("get", argv);
 		}
 	}
-	if (!have_bus) {
-		fprintf(stderr, "usbts get: which bus? (usbts get BUS[-DEV])\n");
-		return EXIT_USAGE;
-	}
+	err = bus_operand("get", argc, argv, &bus, &dev);
+	if (err)
+		return err;
 	err = track("get", bus, dev, &t);
 	if (err)
 		return err;
@@ -106,30 +114,40 @@ int cmd_get(int argc, char **argv)
 
 int cmd_frame_to_time(int argc, char **argv)
 {
+	static const struct option help_only[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	uint32_t bus = 0, dev = 0, frame = 0, uframe = 0;
 	char *dot, buf[32];
 	struct tracked t;
 	int64_t ts;
 	uint64_t acc;
-	int err;
+	int err, c;
 
-	if (argc > 1 && is_help(argv[1])) {
+	while ((c = next_option(argc, argv, help_only)) != -1) {
+		if (c != 'h') {
+			fprintf(stderr, "usage: usbts frame-to-time BUS FRAME[.MICROFRAME]\n");
+			return EXIT_USAGE;
+		}
 		printf("usage: usbts frame-to-time BUS FRAME[.MICROFRAME]\n\n"
-		       "Print when frame FRAME (32-bit, as usbts get's usb_frame; the one\n"
+		       "Print when frame FRAME (32-bit, the usb_frame of usbts get; the one\n"
 		       "nearest the current frame) and microframe (0..7, default 0) started\n"
 		       "or will start: CLOCK_MONOTONIC ns and the accuracy in ns.\n");
 		return 0;
 	}
-	if (argc != 3 || parse_bus_dev(argv[1], &bus, &dev) || strlen(argv[2]) >= sizeof(buf)) {
+	argc -= optind;
+	argv += optind;
+	if (argc != 2 || parse_bus_dev(argv[0], &bus, &dev) || strlen(argv[1]) >= sizeof(buf)) {
 		fprintf(stderr, "usage: usbts frame-to-time BUS FRAME[.MICROFRAME]\n");
 		return EXIT_USAGE;
 	}
-	strcpy(buf, argv[2]);
+	strcpy(buf, argv[1]);
 	dot = strchr(buf, '.');
 	if (dot)
 		*dot = 0;
 	if (parse_u32(buf, &frame) || (dot && (parse_u32(dot + 1, &uframe) || uframe > 7))) {
-		fprintf(stderr, "usbts frame-to-time: '%s' is not FRAME[.MICROFRAME 0..7]\n", argv[2]);
+		fprintf(stderr, "usbts frame-to-time: '%s' is not FRAME[.MICROFRAME 0..7]\n", argv[1]);
 		return EXIT_USAGE;
 	}
 	err = track("frame-to-time", bus, dev, &t);

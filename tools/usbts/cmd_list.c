@@ -5,6 +5,7 @@
  */
 #define _XOPEN_SOURCE 700	/* realpath() */
 #include <dirent.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +39,23 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+enum { OPT_JSON = OPT_FIRST };
+
 int cmd_list(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 }
+	};
 	char *names[512];
-	int n = 0, json = 0, i, j, bus;
+	int n = 0, json = 0, i, j, bus, c;
 	struct dirent *d;
 	DIR *dir;
 
-	for (i = 1; i < argc; i++) {
-		if (is_help(argv[i])) {
+	while ((c = next_option(argc, argv, longopts)) != -1) {
+		switch (c) {
+		case 'h':
 			printf("usage: usbts list [--json]\n\n"
 			       "List the USB buses, their controllers and drivers, whether each\n"
 			       "can be tracked (only xHCI controllers can) and the devices on it.\n"
@@ -54,12 +63,16 @@ int cmd_list(int argc, char **argv)
 			       "speed_mbps, trackable, reason (null when trackable) and devices\n"
 			       "(devnum, port, vendor_id, product_id, product, speed_mbps).\n");
 			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
+		case OPT_JSON:
 			json = 1;
-		} else {
-			fprintf(stderr, "usbts list: unknown argument '%s'\n", argv[i]);
-			return EXIT_USAGE;
+			break;
+		default:
+			return usage_error("list", argv);
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "usbts list: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return EXIT_USAGE;
 	}
 	dir = opendir("/sys/bus/usb/devices");
 	if (!dir) {

@@ -3,6 +3,7 @@
  * usbts monitor - a live view of one bus: a table that redraws itself on
  * a terminal, plain lines (or JSON lines) when piped
  */
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -19,16 +20,24 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+enum { OPT_JSON = OPT_FIRST, OPT_INTERVAL, OPT_COUNT };
+
 int cmd_monitor(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ NULL, 0, NULL, 0 }
+	};
 	uint32_t bus = 0, dev = 0, interval = 500, count = 0, n;
-	int json = 0, tty, have_bus = 0, i, err = 0;
+	int json = 0, tty, c, err = 0;
 	struct tracked t;
 
-	for (i = 1; i < argc; i++) {
-		int r;
-
-		if (is_help(argv[i])) {
+	while ((c = next_option(argc, argv, longopts)) != -1) {
+		switch (c) {
+		case 'h':
 			printf("usage: usbts monitor BUS[-DEV] [--interval MS] [--count N] [--json]\n\n"
 			       "Print the bus's frame, microframe, time, accuracy and generation\n"
 			       "every MS milliseconds (default 500), N times (default: until\n"
@@ -37,25 +46,24 @@ int cmd_monitor(int argc, char **argv)
 			       "generation, usb_frame, hw_frame, microframe, time_ns, accuracy_ns\n"
 			       "(null when unknown).\n");
 			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
+		case OPT_JSON:
 			json = 1;
-		} else if ((r = opt_u32("monitor", argc, argv, &i, "--interval", &interval, 1))) {
-			if (r < 0)
+			break;
+		case OPT_INTERVAL:
+			if (opt_u32("monitor", "--interval", optarg, &interval, 1))
 				return EXIT_USAGE;
-		} else if ((r = opt_u32("monitor", argc, argv, &i, "--count", &count, 1))) {
-			if (r < 0)
+			break;
+		case OPT_COUNT:
+			if (opt_u32("monitor", "--count", optarg, &count, 1))
 				return EXIT_USAGE;
-		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {
-			have_bus = 1;
-		} else {
-			fprintf(stderr, "usbts monitor: unexpected argument '%s' (see --help)\n", argv[i]);
-			return EXIT_USAGE;
+			break;
+		default:
+			return usage_error("monitor", argv);
 		}
 	}
-	if (!have_bus) {
-		fprintf(stderr, "usbts monitor: which bus? (usbts monitor BUS)\n");
-		return EXIT_USAGE;
-	}
+	err = bus_operand("monitor", argc, argv, &bus, &dev);
+	if (err)
+		return err;
 	err = track("monitor", bus, dev, &t);
 	if (err)
 		return err;

@@ -2,6 +2,7 @@
 /*
  * usbts record - raw SAMPLE reads in the `usbts replay` format
  */
+#include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,42 +11,51 @@
 
 #define BATCH USBTS_MAX_SAMPLE_CLOCKS
 
+enum { OPT_SECONDS = OPT_FIRST, OPT_INTERVAL };
+
 int cmd_record(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "seconds", required_argument, NULL, OPT_SECONDS },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ NULL, 0, NULL, 0 }
+	};
 	uint32_t bus = 0, dev = 0, seconds = 0, interval = 10;
 	struct usbts_sample_clocks s[BATCH];
-	int have_bus = 0, i, err = 0, tty = isatty(STDERR_FILENO);
+	int i, c, err = 0, tty = isatty(STDERR_FILENO);
 	int64_t start, end, next_note;
 	unsigned long reads = 0;
 	struct tracked t;
 
-	for (i = 1; i < argc; i++) {
-		int r;
-
-		if (is_help(argv[i])) {
+	while ((c = next_option(argc, argv, longopts)) != -1) {
+		switch (c) {
+		case 'h':
 			printf("usage: usbts record BUS[-DEV] --seconds N [--interval MS] > TRACE\n\n"
 			       "Write raw MFINDEX reads in both clocks ('B <pre_ns> <post_ns>\n"
 			       "<raw_pre_ns> <raw_post_ns> <mfindex>', see usbts replay --help): %d\n"
 			       "back-to-back reads every MS ms (default 10) for N seconds.\n"
 			       "Progress goes to standard error.\n", BATCH);
 			return 0;
-		} else if ((r = opt_u32("record", argc, argv, &i, "--seconds", &seconds, 1))) {
-			if (r < 0)
+		case OPT_SECONDS:
+			if (opt_u32("record", "--seconds", optarg, &seconds, 1))
 				return EXIT_USAGE;
-		} else if ((r = opt_u32("record", argc, argv, &i, "--interval", &interval, 0))) {
-			if (r < 0)
+			break;
+		case OPT_INTERVAL:
+			if (opt_u32("record", "--interval", optarg, &interval, 0))
 				return EXIT_USAGE;
-		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {
-			have_bus = 1;
-		} else {
-			fprintf(stderr, "usbts record: unexpected argument '%s' (see --help)\n", argv[i]);
-			return EXIT_USAGE;
+			break;
+		default:
+			return usage_error("record", argv);
 		}
 	}
-	if (!have_bus || !seconds) {
+	if (optind == argc || !seconds) {
 		fprintf(stderr, "usage: usbts record BUS[-DEV] --seconds N [--interval MS] > TRACE\n");
 		return EXIT_USAGE;
 	}
+	err = bus_operand("record", argc, argv, &bus, &dev);
+	if (err)
+		return err;
 	err = track("record", bus, dev, &t);
 	if (err)
 		return err;

@@ -14,6 +14,7 @@
  * total and by horizon.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -271,21 +272,30 @@ static int score(struct tracked *t, int raw, int64_t start, int64_t x, int64_t p
 	return 0;
 }
 
+enum { OPT_JSON = OPT_FIRST, OPT_SECONDS, OPT_PLOT, OPT_CLOCK };
+
 int cmd_verify(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "seconds", required_argument, NULL, OPT_SECONDS },
+		{ "plot", required_argument, NULL, OPT_PLOT },
+		{ "clock", required_argument, NULL, OPT_CLOCK },
+		{ NULL, 0, NULL, 0 }
+	};
 	uint32_t bus = 0, dev = 0, seconds = 10, clock = USBTS_CLOCK_MONOTONIC;
 	const char *plot = NULL;
-	int json = 0, have_bus = 0, i, err = 0, tty = isatty(STDERR_FILENO), raw, np = 0;
+	int json = 0, c, i, err = 0, tty = isatty(STDERR_FILENO), raw, np = 0;
 	struct point *pts = NULL;
 	struct pending far[NH];
 	size_t n = 0, cap = 0, broken = 0, skipped = 0;
 	int64_t start, end, next_note;
 	struct tracked t;
 
-	for (i = 1; i < argc; i++) {
-		int r;
-
-		if (is_help(argv[i])) {
+	while ((c = next_option(argc, argv, longopts)) != -1) {
+		switch (c) {
+		case 'h':
 			printf("usage: usbts verify BUS[-DEV] [--seconds N] [--clock monotonic|raw]\n"
 			       "                    [--plot FILE.svg] [--json]\n\n"
 			       "For N seconds (default 10), predict when microframes will start,\n"
@@ -302,30 +312,30 @@ int cmd_verify(int argc, char **argv)
 			       "median_bracket_ns, pass, and horizons: [{ahead_us, edges, broken,\n"
 			       "p99_ns, median_accuracy_ns}].\n");
 			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
+		case OPT_JSON:
 			json = 1;
-		} else if ((r = opt_u32("verify", argc, argv, &i, "--seconds", &seconds, 1))) {
-			if (r < 0)
+			break;
+		case OPT_SECONDS:
+			if (opt_u32("verify", "--seconds", optarg, &seconds, 1))
 				return EXIT_USAGE;
-		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
-			plot = argv[++i];
-		} else if (!strcmp(argv[i], "--clock") && i + 1 < argc) {
-			if (parse_clock(argv[++i], &clock) ||
+			break;
+		case OPT_PLOT:
+			plot = optarg;
+			break;
+		case OPT_CLOCK:
+			if (parse_clock(optarg, &clock) ||
 			    (clock != USBTS_CLOCK_MONOTONIC && clock != USBTS_CLOCK_MONOTONIC_RAW)) {
 				fprintf(stderr, "usbts verify: --clock is monotonic or raw\n");
 				return EXIT_USAGE;
 			}
-		} else if (!have_bus && !parse_bus_dev(argv[i], &bus, &dev)) {
-			have_bus = 1;
-		} else {
-			fprintf(stderr, "usbts verify: unexpected argument '%s' (see --help)\n", argv[i]);
-			return EXIT_USAGE;
+			break;
+		default:
+			return usage_error("verify", argv);
 		}
 	}
-	if (!have_bus) {
-		fprintf(stderr, "usbts verify: which bus? (usbts verify BUS)\n");
-		return EXIT_USAGE;
-	}
+	err = bus_operand("verify", argc, argv, &bus, &dev);
+	if (err)
+		return err;
 	raw = clock == USBTS_CLOCK_MONOTONIC_RAW;
 	err = track("verify", bus, dev, &t);
 	if (err)

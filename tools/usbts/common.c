@@ -3,6 +3,7 @@
  * common.c - what the usbts subcommands share
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,6 @@
 #include <unistd.h>
 
 #include "tool.h"
-
-int is_help(const char *arg)
-{
-	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
-}
 
 int parse_u32(const char *s, uint32_t *v)
 {
@@ -32,22 +28,71 @@ int parse_u32(const char *s, uint32_t *v)
 }
 
 /*
- * If argv[*i] is option @name, parse its value (at least @min) into @v and
- * step *i past it.  Returns 0 when argv[*i] is another argument, 1 when
- * parsed, and -1, having said why, when the value is missing or bad.
+ * getopt_long() over a subcommand's arguments (argv[0] is the subcommand).
+ * Every subcommand takes -h/--help; its other options are long only, with
+ * values of OPT_FIRST and up.  GNU getopt_long() moves operands after the
+ * options, so they may come in any order, and takes --opt=value as well as
+ * --opt value.  Returns 'h', an option's value, -1 after the last option
+ * (the operands are argv[optind..argc-1]), or '?' for an unknown option or
+ * a missing value, for usage_error() to report.
  */
-int opt_u32(const char *cmd, int argc, char **argv, int *i, const char *name,
-	    uint32_t *v, uint32_t min)
+int next_option(int argc, char **argv, const struct option *longopts)
 {
-	if (strcmp(argv[*i], name))
-		return 0;
-	if (*i + 1 >= argc || parse_u32(argv[*i + 1], v) || *v < min) {
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, ":h", longopts, NULL);
+	return c == ':' ? '?' : c;
+}
+
+/* Say why next_option() returned '?'; returns EXIT_USAGE. */
+int usage_error(const char *cmd, char **argv)
+{
+	/* optopt is the option's value: a character for an unknown short
+	 * option, 0 for an unknown long one, OPT_* for a missing value */
+	if (optopt > 0 && optopt < OPT_FIRST)
+		fprintf(stderr, "usbts %s: unexpected argument '-%c' (see --help)\n", cmd, optopt);
+	else if (optopt >= OPT_FIRST)
+		fprintf(stderr, "usbts %s: %s needs a value (see --help)\n", cmd, argv[optind - 1]);
+	else
+		fprintf(stderr, "usbts %s: unexpected argument '%s' (see --help)\n", cmd,
+			argv[optind - 1]);
+	return EXIT_USAGE;
+}
+
+/* The value @arg of option @name: a number, at least @min.  Returns -1,
+ * having said why, when it is not. */
+int opt_u32(const char *cmd, const char *name, const char *arg, uint32_t *v, uint32_t min)
+{
+	if (parse_u32(arg, v) || *v < min) {
 		fprintf(stderr, "usbts %s: %s needs a number%s\n", cmd, name,
 			min ? " above 0" : "");
 		return -1;
 	}
-	(*i)++;
-	return 1;
+	return 0;
+}
+
+/*
+ * The operands after the options: BUS[-DEV] once, nothing else.  Returns 0,
+ * or EXIT_USAGE having said why.
+ */
+int bus_operand(const char *cmd, int argc, char **argv, uint32_t *bus, uint32_t *dev)
+{
+	int i, have_bus = 0;
+
+	for (i = optind; i < argc; i++) {
+		if (!have_bus && !parse_bus_dev(argv[i], bus, dev)) {
+			have_bus = 1;
+			continue;
+		}
+		fprintf(stderr, "usbts %s: unexpected argument '%s' (see --help)\n", cmd, argv[i]);
+		return EXIT_USAGE;
+	}
+	if (!have_bus) {
+		fprintf(stderr, "usbts %s: which bus? (usbts %s BUS[-DEV])\n", cmd, cmd);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* "3" or "3-7": bus 3, or device 7 on bus 3 */

@@ -13,6 +13,7 @@
  *   <uframe> - - <generation>        (cannot predict yet)
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,32 +206,43 @@ int usbts_replay_stream(FILE *in, FILE *out, FILE *err, const char *name,
 	return ret;
 }
 
+enum { OPT_CLOCK = OPT_FIRST };
+
 int cmd_replay(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "clock", required_argument, NULL, OPT_CLOCK },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *name = "<stdin>";
 	FILE *in = stdin;
-	int ret, raw = 0;
+	int ret, c, raw = 0;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		replay_usage(stdout);
-		return 0;
-	}
-	if (argc > 2 && !strcmp(argv[1], "--clock")) {
-		if (!strcmp(argv[2], "raw")) {
-			raw = 1;
-		} else if (strcmp(argv[2], "monotonic")) {
-			fprintf(stderr, "usbts replay: --clock is monotonic or raw\n");
+	while ((c = next_option(argc, argv, longopts)) != -1) {
+		switch (c) {
+		case 'h':
+			replay_usage(stdout);
+			return 0;
+		case OPT_CLOCK:
+			if (!strcmp(optarg, "raw")) {
+				raw = 1;
+			} else if (strcmp(optarg, "monotonic")) {
+				fprintf(stderr, "usbts replay: --clock is monotonic or raw\n");
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			replay_usage(stderr);
 			return EXIT_USAGE;
 		}
-		argc -= 2;
-		argv += 2;
 	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && argv[1][1])) {
+	if (argc - optind > 1) {
 		replay_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (argc == 2 && strcmp(argv[1], "-")) {
-		name = argv[1];
+	if (optind < argc && strcmp(argv[optind], "-")) {
+		name = argv[optind];
 		in = fopen(name, "r");
 		if (!in) {
 			fprintf(stderr, "usbts replay: %s: %s\n", name, strerror(errno));

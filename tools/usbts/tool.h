@@ -31,11 +31,16 @@ struct tracked {
 	uint32_t dev;
 };
 
-int is_help(const char *arg);
+/* values of the long-only options; below it, short options */
+#define OPT_FIRST 256
+
+struct option;
+int next_option(int argc, char **argv, const struct option *longopts);
+int usage_error(const char *cmd, char **argv);
+int opt_u32(const char *cmd, const char *name, const char *arg, uint32_t *v, uint32_t min);
+int bus_operand(const char *cmd, int argc, char **argv, uint32_t *bus, uint32_t *dev);
 int parse_u32(const char *s, uint32_t *v);
 int parse_bus_dev(const char *s, uint32_t *bus, uint32_t *dev);
-int opt_u32(const char *cmd, int argc, char **argv, int *i, const char *name,
-	    uint32_t *v, uint32_t min);
 int parse_clock(const char *s, uint32_t *clock);
 const char *clock_name(uint32_t clock);
 /* open and start tracking; on failure prints why and returns the exit code */
