@@ -121,6 +121,8 @@ MAN4 := $(wildcard man/*.4)
 # functions documented on another function's page: NAME:PAGE
 MAN3_LINKS := usbts_open_path:usbts_open usbts_open_backend:usbts_open usbts_close:usbts_open \
 	usbts_stop_tracking_for_time_sync:usbts_start_tracking_for_time_sync \
+	usbts_start_tracking_device_fd:usbts_start_tracking_for_time_sync \
+	usbts_sample_clocks:usbts_sample \
 	usbts_get_current_frame_number:usbts_get_current_frame_number_and_time \
 	usbts_get_adjusted_frame_number:usbts_get_current_frame_number_and_time \
 	usbts_sof_time:usbts_get_current_frame_number_and_time \

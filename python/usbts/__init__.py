@@ -19,6 +19,17 @@ A pyusb device (``usb.core.find(...)``) may stand in for the bus number:
 ``ctx.track(dev)`` tracks its bus and names it, so that calls fail with
 :class:`UsbtsError` (``errno.ENODEV``) once it is unplugged.
 
+Access: naming a device (a pyusb device, or ``ctx.track(bus, device)``)
+makes libusbts open its usbfs node ``/dev/bus/usb/BBB/DDD`` for writing and
+pass it to the module as the credential, so whoever may use the device may
+track its bus; ``ctx.track_fd(bus, fd)`` does the same with a node the
+caller holds.  A bare bus needs root or the group of ``/dev/usb-timesync``,
+and fails with ``errno.EPERM`` otherwise.
+
+The module's model runs on CLOCK_MONOTONIC_RAW (:attr:`Clock.MONOTONIC_RAW`);
+answers in the other clocks are converted when asked, the conversion's
+error included in the accuracy.
+
 Every failed call raises :class:`UsbtsError`, an :class:`OSError` whose
 ``errno`` is the call's errno and whose ``strerror`` is libusbts's message
 (``usbts_strerror()``).
@@ -28,13 +39,14 @@ from __future__ import annotations
 import ctypes
 import enum
 import errno
+import os as _os
 from typing import Any, List, NamedTuple, Optional, Tuple, Union
 
 from . import _abi
 from ._version import __version__
 
 __all__ = [
-    "ACCURACY_UNKNOWN", "Clock", "Context", "FrameInfo", "Sample", "Tracker",
+    "ACCURACY_UNKNOWN", "Clock", "Context", "FrameInfo", "Sample", "SampleClocks", "Tracker",
     "UsbtsError", "adjusted_frame_number", "open", "strerror", "widen_frame",
     "widen_microframe", "__version__",
 ]
@@ -43,12 +55,13 @@ ACCURACY_UNKNOWN = _abi.ACCURACY_UNKNOWN
 MICROFRAME_NS = _abi.MICROFRAME_NS
 FRAME_NS = _abi.FRAME_NS
 MAX_SAMPLES = _abi.MAX_SAMPLES
+MAX_SAMPLE_CLOCKS = _abi.MAX_SAMPLE_CLOCKS
 
 _lib = _abi.load()
 
 
 #: The clock of every time a call returns: MONOTONIC, BOOTTIME, REALTIME,
-#: TAI, and whatever else _abi.py lists as CLOCK_* (USBTS_CLOCK_*).
+#: TAI, MONOTONIC_RAW, and whatever else _abi.py lists as CLOCK_* (USBTS_CLOCK_*).
 Clock = enum.IntEnum(  # type: ignore[misc]
     "Clock", {k[len("CLOCK_"):]: v for k, v in vars(_abi).items() if k.startswith("CLOCK_")})
 Clock.__doc__ = "The clock of every time a call returns (USBTS_CLOCK_*)."
@@ -99,6 +112,17 @@ class Sample(NamedTuple):
 
     pre_ns: int
     post_ns: int
+    mfindex: int
+
+
+class SampleClocks(NamedTuple):
+    """One raw MFINDEX read between two CLOCK_MONOTONIC reads and, inside
+    them, two CLOCK_MONOTONIC_RAW reads."""
+
+    pre_ns: int
+    post_ns: int
+    raw_pre_ns: int
+    raw_post_ns: int
     mfindex: int
 
 
@@ -162,6 +186,11 @@ class Context:
         device), naming ``device`` on it if non-zero
         (``usbts_start_tracking_for_time_sync()``).
 
+        With a device named, its usbfs node is opened for writing and passed
+        as the credential: whoever may use the device may track its bus.  A
+        bare bus needs root or the group of ``/dev/usb-timesync``
+        (``errno.EPERM`` otherwise).
+
         Unless ``startup_delay_tolerable``, this returns once a frame
         boundary has been seen (at most 500 ms), so the first reading is
         already precise.
@@ -175,6 +204,33 @@ class Context:
         return Tracker(self, h.value, busnum, devnum)
 
     start_tracking = track
+
+    def track_fd(self, bus: int, device_fd: Any, *,
+                 startup_delay_tolerable: bool = False) -> "Tracker":
+        """Start tracking bus ``bus`` with ``device_fd`` as the credential: a
+        file descriptor (or an object with ``fileno()``) of a usbfs device
+        node on that bus, opened for writing
+        (``usbts_start_tracking_device_fd()``).  The tracker is on that
+        device; the caller may close ``device_fd`` afterwards."""
+        fd = device_fd.fileno() if hasattr(device_fd, "fileno") else int(device_fd)
+        flags = _abi.STARTUP_DELAY_TOLERABLE if startup_delay_tolerable else 0
+        h = ctypes.c_uint32()
+        _check(_lib.usbts_start_tracking_device_fd(self._handle(), bus, fd, flags,
+                                                   ctypes.byref(h)),
+               "usbts_start_tracking_device_fd")
+        return Tracker(self, h.value, bus, _usbfs_devnum(fd))
+
+    start_tracking_device_fd = track_fd
+
+
+def _usbfs_devnum(fd: int) -> int:
+    """The device address of a usbfs node (the kernel numbers them
+    (bus - 1) * 128 + address - 1 under major 189), or 0 if unknown."""
+    try:
+        rdev = _os.fstat(fd).st_rdev
+    except OSError:
+        return 0
+    return _os.minor(rdev) % 128 + 1 if _os.major(rdev) == 189 else 0
 
 
 class Tracker:
@@ -271,6 +327,17 @@ class Tracker:
         buf = (_abi.Sample * n)()
         _check(_lib.usbts_sample(self.ctx._handle(), self.handle, n, buf), "usbts_sample")
         return [Sample(s.pre_ns, s.post_ns, s.mfindex) for s in buf]
+
+    def sample_clocks(self, n: int = MAX_SAMPLE_CLOCKS) -> List[SampleClocks]:
+        """``n`` (1 to 32) raw MFINDEX reads, back to back, each in both
+        CLOCK_MONOTONIC and CLOCK_MONOTONIC_RAW (``usbts_sample_clocks()``)."""
+        if not 1 <= n <= MAX_SAMPLE_CLOCKS:
+            raise UsbtsError(errno.EINVAL, "usbts_sample_clocks")
+        buf = (_abi.SampleClocks * n)()
+        _check(_lib.usbts_sample_clocks(self.ctx._handle(), self.handle, n, buf),
+               "usbts_sample_clocks")
+        return [SampleClocks(s.pre_ns, s.post_ns, s.raw_pre_ns, s.raw_post_ns, s.mfindex)
+                for s in buf]
 
 
 def open(path: Optional[str] = None) -> Context:  # noqa: A001 - mirrors usbts_open()

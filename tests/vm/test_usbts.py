@@ -4,6 +4,7 @@
 tests/vm/run (its default hardware: qemu-xhci bus 1 with usb-audio and
 usb-tablet, nec-usb-xhci bus 3, EHCI bus 5; no bus 42)."""
 import errno
+import os
 import threading
 import time
 import unittest
@@ -55,6 +56,36 @@ class Basics(unittest.TestCase):
         boot = self.bus.frame_info(clock=usbts.Clock.BOOTTIME)
         self.assertLess(abs(boot.time_ns - time.clock_gettime_ns(time.CLOCK_BOOTTIME)),
                         1_000_000_000)
+
+    def test_clock_raw(self):
+        before = time.clock_gettime_ns(time.CLOCK_MONOTONIC_RAW)
+        info = self.bus.frame_info(clock=usbts.Clock.MONOTONIC_RAW)
+        after = time.clock_gettime_ns(time.CLOCK_MONOTONIC_RAW)
+        self.assertEqual(info.clock, usbts.Clock.MONOTONIC_RAW)
+        self.assertEqual(int(usbts.Clock.MONOTONIC_RAW), 4)
+        self.assertLess(abs(info.time_ns - (before + after) // 2), 50_000_000)
+        self.assertIsNotNone(info.accuracy_ns)
+
+    def test_sample_clocks(self):
+        before = time.clock_gettime_ns(time.CLOCK_MONOTONIC_RAW)
+        s = self.bus.sample_clocks(8)
+        after = time.clock_gettime_ns(time.CLOCK_MONOTONIC_RAW)
+        self.assertEqual(len(s), 8)
+        for a in s:
+            self.assertIsInstance(a, usbts.SampleClocks)
+            self.assertLessEqual(a.pre_ns, a.post_ns)
+            self.assertLessEqual(a.raw_pre_ns, a.raw_post_ns)
+            self.assertLessEqual(before, a.raw_pre_ns)
+            self.assertLessEqual(a.raw_post_ns, after)
+            self.assertIn(a.mfindex, range(1 << 14))
+        for a, b in zip(s, s[1:]):
+            self.assertLessEqual(a.post_ns, b.pre_ns)
+            self.assertLessEqual(a.raw_post_ns, b.raw_pre_ns)
+        self.assertEqual(len(self.bus.sample_clocks()), usbts.MAX_SAMPLE_CLOCKS)
+        for n in (0, usbts.MAX_SAMPLE_CLOCKS + 1):
+            with self.assertRaises(usbts.UsbtsError) as cm:
+                self.bus.sample_clocks(n)
+            self.assertEqual(cm.exception.errno, errno.EINVAL)
 
     def test_input_frame(self):
         info = self.bus.frame_info()
@@ -185,18 +216,98 @@ class Errors(unittest.TestCase):
             ctx.track("1")
 
 
+def _usb_audio(test):
+    """QEMU's usb-audio, as pyusb finds it."""
+    try:
+        import usb.backend.libusb1
+        import usb.core
+    except ImportError:
+        test.fail("pyusb is not in the guest (tests/vm/run --python)")
+    be = usb.backend.libusb1.get_backend(find_library=lambda _: "libusb-1.0.so.0")
+    dev = usb.core.find(idVendor=0x46F4, idProduct=0x0002, backend=be)
+    test.assertIsNotNone(dev, "pyusb finds QEMU's usb-audio")
+    return dev
+
+
+class Credential(unittest.TestCase):
+    """A usbfs node as START's credential (runs before PyUSB unplugs)."""
+
+    def setUp(self):
+        self.dev = _usb_audio(self)
+        self.node = f"/dev/bus/usb/{self.dev.bus:03d}/{self.dev.address:03d}"
+
+    def start_fd(self, flags, bus=None):
+        fd = os.open(self.node, flags)
+        try:
+            with usbts.open() as ctx:
+                t = ctx.track_fd(self.dev.bus if bus is None else bus, fd)
+                return t.device, t.frame_info().accuracy_ns
+        finally:
+            os.close(fd)
+
+    def test_track_fd(self):
+        device, acc = self.start_fd(os.O_RDWR)
+        self.assertEqual(device, self.dev.address)
+        self.assertIsNotNone(acc)
+
+    def test_track_fd_refused(self):
+        for flags, bus, err in ((os.O_RDONLY, None, errno.EPERM),  # not for writing
+                                (os.O_RDWR, EHCI_BUS, errno.EPERM)):  # another bus
+            with self.assertRaises(usbts.UsbtsError) as cm:
+                self.start_fd(flags, bus)
+            self.assertEqual(cm.exception.errno, err)
+            self.assertEqual(cm.exception.call, "usbts_start_tracking_device_fd")
+        with usbts.open() as ctx, open("/dev/null", "w") as null:
+            with self.assertRaises(usbts.UsbtsError) as cm:
+                ctx.track_fd(self.dev.bus, null)  # not a usbfs node
+            self.assertEqual(cm.exception.errno, errno.EINVAL)
+            fd = os.open("/dev/null", os.O_RDONLY)
+            os.close(fd)
+            for bad in (fd, -1):
+                with self.assertRaises(usbts.UsbtsError) as cm:
+                    ctx.track_fd(self.dev.bus, bad)
+                self.assertEqual(cm.exception.errno, errno.EBADF)
+
+    def test_unprivileged(self):
+        """Without root, a named device (pyusb or numbers) is tracked through
+        its usbfs node; a bare bus is refused with EPERM."""
+        mode = os.stat(self.node).st_mode & 0o7777
+        os.chmod(self.node, 0o666)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            out = []
+            try:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+                with usbts.open() as ctx:
+                    for what, args in (("pyusb", (self.dev,)),
+                                       ("numbers", (self.dev.bus, self.dev.address)),
+                                       ("bus", (self.dev.bus,))):
+                        try:
+                            t = ctx.track(*args)
+                            out.append(f"{what} ok {t.frame_info().accuracy_ns is not None}")
+                        except usbts.UsbtsError as e:
+                            out.append(f"{what} {errno.errorcode[e.errno]}")
+            except BaseException as e:  # noqa: B902 - report anything to the parent
+                out.append(f"child: {e!r}")
+            os.write(w, "\n".join(out).encode())
+            os._exit(0)
+        os.close(w)
+        with os.fdopen(r) as f:
+            got = f.read().splitlines()
+        os.waitpid(pid, 0)
+        os.chmod(self.node, mode)
+        self.assertEqual(got, ["pyusb ok True", "numbers ok True", "bus EPERM"])
+
+
 class PyUSB(unittest.TestCase):
     """A pyusb device in place of bus and device numbers."""
 
     def setUp(self):
-        try:
-            import usb.backend.libusb1
-            import usb.core
-        except ImportError:
-            self.fail("pyusb is not in the guest (tests/vm/run --python)")
-        be = usb.backend.libusb1.get_backend(find_library=lambda _: "libusb-1.0.so.0")
-        self.dev = usb.core.find(idVendor=0x46F4, idProduct=0x0002, backend=be)  # usb-audio
-        self.assertIsNotNone(self.dev, "pyusb finds QEMU's usb-audio")
+        self.dev = _usb_audio(self)
 
     def test_track_pyusb_device_then_unplug(self):
         with usbts.open() as ctx:
