@@ -283,11 +283,21 @@ static void sampler(struct work_struct *work)
 		return;
 	}
 	if (err) {
-		/* transient: keep sampling, back off 10 ms .. 1 s */
-		ctrl->retry_ms = clamp(ctrl->retry_ms * 2, USBTS_RETRY_MIN_MS,
-				       USBTS_RETRY_MS);
+		/*
+		 * Transient: keep sampling, back off 10 ms .. 1 s.  Right
+		 * after a resume, when GET waits for us, keep to 10 ms for the
+		 * first second of failures, so a controller that takes a while
+		 * to run again does not push the settle time past a second.
+		 */
+		ctrl->failed_bursts++;
+		if (ctrl->settling && ctrl->failed_bursts <= USBTS_FAST_BURSTS)
+			ctrl->retry_ms = USBTS_RETRY_MIN_MS;
+		else
+			ctrl->retry_ms = clamp(ctrl->retry_ms * 2,
+					       USBTS_RETRY_MIN_MS, USBTS_RETRY_MS);
 		delay = msecs_to_jiffies(ctrl->retry_ms);
 	} else {
+		ctrl->failed_bursts = 0;
 		ctrl->retry_ms = 0;
 		ctrl->bursts++;
 		delay = next_delay(ctrl);
@@ -624,6 +634,7 @@ void usbts_registry_resume(struct usbts_registry *reg)
 			ctrl->pred_gen = 0;
 			ctrl->bursts = 0;
 			ctrl->retry_ms = 0;
+			ctrl->failed_bursts = 0;
 			ctrl->settling = true;
 			publish(ctrl, 0);
 			if (ctrl->sampling)

@@ -103,6 +103,7 @@ struct usbts_snapshot {
  * @bursts: sampler bursts in this generation
  * @interval_ms: current sampler period
  * @retry_ms: current retry delay after failed bursts, 0 after a good one
+ * @failed_bursts: failed bursts in a row
  */
 struct usbts_ctrl {
 	struct kref kref;
@@ -127,6 +128,7 @@ struct usbts_ctrl {
 	unsigned int bursts;
 	unsigned int interval_ms;
 	unsigned int retry_ms;
+	unsigned int failed_bursts;
 };
 
 /**

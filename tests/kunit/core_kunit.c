@@ -22,6 +22,7 @@ struct sim_counter {
 	int fail_next;	/* that many reads fail with fail_err */
 	int fail_err;
 	bool fail_restarts;	/* the first failing read restarts it at 0 */
+	u64 fail_until;		/* reads fail with fail_err until then (ns) */
 	unsigned int reads;
 	int holds;
 	int frees;
@@ -42,6 +43,10 @@ static int sim_read(void *ctx, u32 *v)
 		return READ_ONCE(c->state);
 	spin_lock_irqsave(&c->lock, flags);
 	c->reads++;
+	if (c->fail_until && ktime_get_ns() < c->fail_until) {
+		spin_unlock_irqrestore(&c->lock, flags);
+		return c->fail_err;
+	}
 	if (c->fail_next > 0) {
 		c->fail_next--;
 		if (c->fail_restarts) {
@@ -655,6 +660,47 @@ static void usbts_core_suspend_resume(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/*
+ * After a resume the controller takes 800 ms to run again (reads fail
+ * transiently): the sampler keeps retrying every 10 ms rather than backing
+ * off, so a precise model is back within a second.
+ */
+static void usbts_core_resume_slow_controller(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 100);
+	struct usbts_snapshot snap;
+	struct usbts_ctrl *c;
+	static const int key;
+	unsigned long flags;
+	u64 start;
+	int err = -EAGAIN;
+
+	c = track_precise(test, reg, &key, a);
+	usbts_registry_suspend(reg);
+	sim_restart(a, 0);
+	start = ktime_get_ns();
+	spin_lock_irqsave(&a->lock, flags);
+	a->fail_err = -EAGAIN;
+	a->fail_until = start + 800 * NSEC_PER_MSEC;
+	spin_unlock_irqrestore(&a->lock, flags);
+	usbts_registry_resume(reg);
+	while (ktime_get_ns() - start < 2 * NSEC_PER_SEC) {
+		err = check_answer(test, c, a, &snap);
+		KUNIT_ASSERT_TRUE(test, err == 0 || err == -EAGAIN);
+		if (!err)
+			break;
+		usleep_range(1000, 1100);
+	}
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_LT_MSG(test, ktime_get_ns() - start, (u64)NSEC_PER_SEC,
+			    "settled after %llu ms, %u reads, retry %u ms, %u failed bursts",
+			    div_u64(ktime_get_ns() - start, NSEC_PER_MSEC), sim_reads(a),
+			    c->retry_ms, c->failed_bursts);
+	usbts_untrack(c);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wait_precise),
@@ -672,6 +718,7 @@ static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_sample_error_recovers_fast),
 	KUNIT_CASE(usbts_core_sample_new_generation_goes_fast),
 	KUNIT_CASE(usbts_core_suspend_resume),
+	KUNIT_CASE(usbts_core_resume_slow_controller),
 	{}
 };
 

@@ -1457,11 +1457,18 @@ static int64_t elapsed_ns(int64_t since)
  * GET after resume is right within its accuracy, checked against SAMPLE,
  * or refused with EAGAIN; the generation is new; a known accuracy is back
  * within 1 s.  Cycles start at different sampler phases, from the fast
- * first second to the slow converged schedule.
+ * first second to the slow converged schedule.  pm_test_delay 0 keeps the
+ * suspended window short, as on a real resume.
  */
-TEST_F(ts, suspend_resume_never_answers_from_before)
+TEST_F_TIMEOUT(ts, suspend_resume_never_answers_from_before, 300)
 {
-	static const int phase_ms[] = { 0, 50, 400, 1300, 2500, 4000 };
+	/*
+	 * ms after the generation began (START, or the previous resume):
+	 * fast schedule, its end, and converged with the sampler asleep for
+	 * seconds (after 18 s bursts are over 2 s apart, so none falls in
+	 * the suspended window and only a resume notification can help).
+	 */
+	static const int phase_ms[] = { 0, 50, 400, 1300, 2500, 18000, 20000 };
 	struct usb_timesync_frame_time g;
 	int64_t t0, settle[2], worst = 0;
 	int cycle, i, err, refused = 0, answered = 0;
