@@ -25,7 +25,7 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
-	bench-predictor bench-replay demo
+	bench-predictor bench-replay bench bench-quick demo
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -47,6 +47,9 @@ help:
 	@echo "make checkpatch      checkpatch.pl --strict over the kernel sources"
 	@echo "make bench-predictor predictor benchmark, updates tests/bench/RESULTS.md"
 	@echo "make bench-replay    usbts replay throughput"
+	@echo "make bench           the VM benchmark (GET, scaling, START, sampler power, memory),"
+	@echo "                     one table against its anchors; updates tests/bench/RESULTS.md"
+	@echo "make bench-quick     the same, briefly, only to prove the harness works"
 
 deps:
 	scripts/deps host
@@ -147,6 +150,12 @@ bench-predictor: $(BUILD)/bench_predictor
 bench-replay: $(BUILD)/usbts $(BUILD)/simtrace
 	scripts/bench-results replay $(BUILD)/usbts $(BUILD)/simtrace
 
+bench: vm-bins $(BUILD)/usbts $(BUILD)/simtrace
+	tests/bench/run-bench --full $(BENCH_ARGS)
+
+bench-quick: vm-bins $(BUILD)/usbts $(BUILD)/simtrace
+	tests/bench/run-bench --quick $(BENCH_ARGS)
+
 # ---- kernel ------------------------------------------------------------------
 
 kunit:
@@ -182,6 +191,9 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c
 	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $(BUILD)/vm/run-as tests/vm/run-as.c
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -Iinclude/uapi -o $(BUILD)/vm/usbts-bench \
+		tests/bench/vm_bench.c -lpthread
+	cp tests/bench/vm-bench.sh $(BUILD)/vm/
 
 vm-test: vm-test-6.1 vm-test-6.12 vm-test-tools
 
