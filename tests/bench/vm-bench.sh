@@ -27,10 +27,16 @@ quick)
 	;;
 esac
 echo "BENCH guest kernel=$(uname -r) cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# a second serial port, if the host gave one, carries progress live (the
+# console is only read once the guest has powered off)
+live=/dev/null
+[ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw 2>/dev/null && live=/dev/ttyS1
 rc=0
 for step in "get $get" "scale $scale" "start $start" "power $power" "mem $mem" "trace-start $trace"; do
-	echo "=== bench: usbts-bench $step"
+	echo "=== bench: usbts-bench $step" | tee -a $live
 	# shellcheck disable=SC2086
-	usbts-bench $step || { echo "BENCH failed $step"; rc=1; }
+	{ usbts-bench $step || echo "BENCH failed $step"; } 2>&1 | tee /tmp/step | grep -v '^ ' >>$live
+	cat /tmp/step
+	grep -q '^BENCH failed' /tmp/step && rc=1
 done
 exit $rc

@@ -396,6 +396,7 @@ static void do_op(int op, int fd, uint32_t h, uint32_t frame)
 static int cmd_get(int argc, char **argv)
 {
 	unsigned int bus = 1, calls = 2000, batch = 8, min_rounds = 5, max_rounds = 30;
+	unsigned int settle_ms = 1500;
 	double max_spread = 0.05;
 	double ratio[2][256];
 	int64_t *t[N_OPS];
@@ -406,11 +407,12 @@ static int cmd_get(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "bus", 1, 0, 'b' }, { "calls", 1, 0, 'c' }, { "batch", 1, 0, 'k' },
 		{ "min-rounds", 1, 0, 'm' }, { "max-rounds", 1, 0, 'M' },
-		{ "spread", 1, 0, 's' }, { "help", 0, 0, 'h' }, { 0 }
+		{ "spread", 1, 0, 's' }, { "settle-ms", 1, 0, 'S' }, { "help", 0, 0, 'h' }, { 0 }
 	};
 
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
+		case 'S': settle_ms = atoi(optarg); break;
 		case 'b': bus = atoi(optarg); break;
 		case 'c': calls = atoi(optarg); break;
 		case 'k': batch = atoi(optarg); break;
@@ -419,8 +421,9 @@ static int cmd_get(int argc, char **argv)
 		case 's': max_spread = atof(optarg); break;
 		default:
 			printf("usage: usbts-bench get [--bus N] [--calls N] [--batch N]\n"
-			       "       [--min-rounds N] [--max-rounds N] [--spread F]\n"
-			       "Per round, CALLS batches of BATCH calls of each of GET, GET with an\n"
+			       "       [--min-rounds N] [--max-rounds N] [--spread F] [--settle-ms MS]\n"
+			       "After START, waits SETTLE-MS (default 1500) for the sampler's fast\n"
+			       "start to end.  Per round, CALLS batches of BATCH calls of each of GET, GET with an\n"
 			       "input frame, GET failing with ENOENT, SAMPLE n=1, getppid() and an\n"
 			       "empty timed section, interleaved in rotating order on one file;\n"
 			       "prints each round's p50 per call.  Rounds stop once the last\n"
@@ -434,6 +437,7 @@ static int cmd_get(int argc, char **argv)
 		t[i] = calloc(calls, sizeof(int64_t));
 	fd = open_dev();
 	h = start_or_die(fd, bus, 0);
+	usleep(settle_ms * 1000);
 	a.handle = h;
 	if (ioctl(fd, USB_TIMESYNC_IOC_GET_FRAME_NUMBER_AND_TIME, &a))
 		die("GET: %s", strerror(errno));
@@ -532,17 +536,19 @@ static uint64_t gets_per_s(int fd, uint32_t h, int threads, unsigned int ms)
 
 static int cmd_scale(int argc, char **argv)
 {
-	unsigned int bus = 1, ms = 500, min_rounds = 5, max_rounds = 30, r;
+	unsigned int bus = 1, ms = 500, min_rounds = 5, max_rounds = 30, r, settle_ms = 1500;
 	double max_spread = 0.05, ratio[256];
 	uint32_t h;
 	int fd, opt;
 	static const struct option lo[] = {
 		{ "bus", 1, 0, 'b' }, { "ms", 1, 0, 't' }, { "min-rounds", 1, 0, 'm' },
-		{ "max-rounds", 1, 0, 'M' }, { "spread", 1, 0, 's' }, { "help", 0, 0, 'h' }, { 0 }
+		{ "max-rounds", 1, 0, 'M' }, { "spread", 1, 0, 's' }, { "settle-ms", 1, 0, 'S' },
+		{ "help", 0, 0, 'h' }, { 0 }
 	};
 
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
+		case 'S': settle_ms = atoi(optarg); break;
 		case 'b': bus = atoi(optarg); break;
 		case 't': ms = atoi(optarg); break;
 		case 'm': min_rounds = atoi(optarg); break;
@@ -550,8 +556,9 @@ static int cmd_scale(int argc, char **argv)
 		case 's': max_spread = atof(optarg); break;
 		default:
 			printf("usage: usbts-bench scale [--bus N] [--ms MS] [--min-rounds N]\n"
-			       "       [--max-rounds N] [--spread F]\n"
-			       "Each round runs GET in a loop for MS ms on one thread (CPU 0) and\n"
+			       "       [--max-rounds N] [--spread F] [--settle-ms MS]\n"
+			       "After START, waits SETTLE-MS (default 1500) for the sampler's fast\n"
+			       "start to end.  Each round runs GET in a loop for MS ms on one thread (CPU 0) and\n"
 			       "on two (CPUs 0 and 1), same file and handle, in alternating order,\n"
 			       "and prints both throughputs.\n");
 			return opt == 'h' ? 0 : 64;
@@ -563,6 +570,7 @@ static int cmd_scale(int argc, char **argv)
 		die("scale: needs 2 CPUs, the guest has %ld", sysconf(_SC_NPROCESSORS_ONLN));
 	fd = open_dev();
 	h = start_or_die(fd, bus, 0);
+	usleep(settle_ms * 1000);
 	for (r = 0; r < max_rounds; r++) {
 		uint64_t one, two;
 
