@@ -477,7 +477,7 @@ static int cmd_get(int argc, char **argv)
 
 struct worker {
 	pthread_t tid;
-	int cpu, fd;
+	int cpu, fd, spin;
 	uint32_t h;
 	uint64_t count;
 	pthread_barrier_t *bar;
@@ -496,7 +496,16 @@ static void *worker_fn(void *p)
 	if (sched_setaffinity(0, sizeof(set), &set))
 		die("sched_setaffinity cpu %d: %s", w->cpu, strerror(errno));
 	pthread_barrier_wait(w->bar);
-	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
+	/* the control: pure computation, no system call, nothing shared */
+	while (w->spin && !atomic_load_explicit(w->stop, memory_order_relaxed)) {
+		volatile uint64_t x = n;
+		int i;
+
+		for (i = 0; i < 64; i++)
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+		n++;
+	}
+	while (!w->spin && !atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		memset(&a, 0, sizeof(a));
 		a.handle = w->h;
 		if (ioctl(w->fd, USB_TIMESYNC_IOC_GET_FRAME_NUMBER_AND_TIME, &a))
@@ -507,7 +516,7 @@ static void *worker_fn(void *p)
 	return NULL;
 }
 
-static uint64_t gets_per_s(int fd, uint32_t h, int threads, unsigned int ms)
+static uint64_t gets_per_s(int fd, uint32_t h, int threads, unsigned int ms, int spin)
 {
 	struct worker w[2];
 	pthread_barrier_t bar;
@@ -519,7 +528,8 @@ static uint64_t gets_per_s(int fd, uint32_t h, int threads, unsigned int ms)
 
 	pthread_barrier_init(&bar, NULL, (unsigned int)threads + 1);
 	for (i = 0; i < threads; i++) {
-		w[i] = (struct worker){ .cpu = i, .fd = fd, .h = h, .bar = &bar, .stop = &stop };
+		w[i] = (struct worker){ .cpu = i, .fd = fd, .h = h, .bar = &bar, .stop = &stop,
+					.spin = spin };
 		pthread_create(&w[i].tid, NULL, worker_fn, &w[i]);
 	}
 	pthread_barrier_wait(&bar);
@@ -560,7 +570,9 @@ static int cmd_scale(int argc, char **argv)
 			       "After START, waits SETTLE-MS (default 1500) for the sampler's fast\n"
 			       "start to end.  Each round runs GET in a loop for MS ms on one thread (CPU 0) and\n"
 			       "on two (CPUs 0 and 1), same file and handle, in alternating order,\n"
-			       "and prints both throughputs.\n");
+			       "and prints both throughputs.  A control does the same with a\n"
+			       "system-call-free computation loop: the parallelism the host really\n"
+			       "gives the two vCPUs, which bounds any GET scaling.\n");
 			return opt == 'h' ? 0 : 64;
 		}
 	}
@@ -572,16 +584,21 @@ static int cmd_scale(int argc, char **argv)
 	h = start_or_die(fd, bus, 0);
 	usleep(settle_ms * 1000);
 	for (r = 0; r < max_rounds; r++) {
-		uint64_t one, two;
+		uint64_t one, two, s1, s2;
 
 		if (r & 1) {
-			two = gets_per_s(fd, h, 2, ms);
-			one = gets_per_s(fd, h, 1, ms);
+			two = gets_per_s(fd, h, 2, ms, 0);
+			s2 = gets_per_s(fd, h, 2, ms, 1);
+			one = gets_per_s(fd, h, 1, ms, 0);
+			s1 = gets_per_s(fd, h, 1, ms, 1);
 		} else {
-			one = gets_per_s(fd, h, 1, ms);
-			two = gets_per_s(fd, h, 2, ms);
+			one = gets_per_s(fd, h, 1, ms, 0);
+			s1 = gets_per_s(fd, h, 1, ms, 1);
+			two = gets_per_s(fd, h, 2, ms, 0);
+			s2 = gets_per_s(fd, h, 2, ms, 1);
 		}
-		printf("BENCH scale.round %u one=%" PRIu64 " two=%" PRIu64 "\n", r, one, two);
+		printf("BENCH scale.round %u one=%" PRIu64 " two=%" PRIu64 " spin_one=%" PRIu64
+		       " spin_two=%" PRIu64 "\n", r, one, two, s1, s2);
 		fflush(stdout);
 		ratio[r] = (double)two / (double)one;
 		if (r + 1 >= min_rounds && spread_last(ratio, r + 1, min_rounds) <= max_spread)
