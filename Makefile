@@ -143,6 +143,7 @@ test-user: $(BUILD)/test_predictor $(BUILD)/test_libusbts $(BUILD)/test_threads 
 	$(BUILD)/test_libusbts
 	$(BUILD)/test_threads
 	tests/replay/run $(BUILD)/usbts $(BUILD)/simtrace
+	tests/bench/test-run-bench
 
 bench-predictor: $(BUILD)/bench_predictor
 	scripts/bench-results predictor $(BUILD)/bench_predictor

@@ -624,6 +624,8 @@ static int64_t start_tolerable_known(int fd, unsigned int bus, uint32_t *h, unsi
 		*h = 0;
 		return -err;
 	}
+	if (marker_fd >= 0)
+		mark("R start-tol returned");
 	*gets = 0;
 	do {
 		memset(&a, 0, sizeof(a));
