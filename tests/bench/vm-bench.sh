@@ -9,7 +9,7 @@ full)
 	get="--calls 2000 --min-rounds 5 --max-rounds 30 --spread 0.05"
 	scale="--ms 500 --min-rounds 5 --max-rounds 30 --spread 0.05"
 	start="--cycles 200 --runs 3"
-	power="--warmup-max 360 --window 180 --idle 60 --progress 15"
+	power="--warmup-max 480 --window 180 --idle 60 --progress 15"
 	mem="--handles 10000"
 	trace="--cycles 50"
 	;;

@@ -854,8 +854,9 @@ static int cmd_power(int argc, char **argv)
 			       "Tracks BUS with one handle and counts the module's work-item runs\n"
 			       "(workqueue_execute_start/end, filtered to the module's text) and\n"
 			       "their timers' expiries (timer_expire_entry) from tracefs.  Waits\n"
-			       "until the interval between runs stops growing (3 intervals within\n"
-			       "10%%, at most WARMUP-MAX s), counts over WINDOW s, then stops\n"
+			       "until the interval between runs stops growing (4 intervals within\n"
+			       "10%%, spanning >= 30 s; at most WARMUP-MAX s), counts over WINDOW s,\n"
+			       "then stops\n"
 			       "tracking and counts over IDLE s with nothing tracked.\n");
 			return opt == 'h' ? 0 : 64;
 		}
@@ -869,17 +870,25 @@ static int cmd_power(int argc, char **argv)
 	while (mono_s() - t_start < warmup_max) {
 		usleep(200000);
 		pipe_drain(&rd, power_line, &pw);
-		if (pw.n_exec >= 5 && pw.n_exec != seen) {
-			double i1, i2, i3, m;
+		if (pw.n_exec >= 6 && pw.n_exec != seen) {
+			double iv[4], m = 0;
+			int k, ok = 1;
 
+			/*
+			 * Converged: the last 4 intervals agree within 10% and
+			 * span at least 30 s.  (Rounding to whole seconds holds a
+			 * growing schedule at 2 s for a few runs: the span rule
+			 * keeps that from passing for convergence.)
+			 */
 			seen = pw.n_exec;
 			e = pw.n_exec;
-			i1 = pw.exec_ts[e - 1] - pw.exec_ts[e - 2];
-			i2 = pw.exec_ts[e - 2] - pw.exec_ts[e - 3];
-			i3 = pw.exec_ts[e - 3] - pw.exec_ts[e - 4];
-			m = (i1 + i2 + i3) / 3;
-			if (m > 0.5 && i1 < 1.1 * m && i1 > 0.9 * m && i2 < 1.1 * m &&
-			    i2 > 0.9 * m && i3 < 1.1 * m && i3 > 0.9 * m) {
+			for (k = 0; k < 4; k++) {
+				iv[k] = pw.exec_ts[e - 1 - k] - pw.exec_ts[e - 2 - k];
+				m += iv[k] / 4;
+			}
+			for (k = 0; k < 4; k++)
+				ok &= iv[k] > 0.9 * m && iv[k] < 1.1 * m;
+			if (ok && 4 * m >= 30) {
 				converged = 1;
 				t_conv = pw.exec_ts[e - 1];
 				break;
