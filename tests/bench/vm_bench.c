@@ -1035,7 +1035,7 @@ static void mem_line(const char *line, void *arg)
 struct slab {
 	char name[MAX_CACHES][48];
 	int64_t bytes[MAX_CACHES];
-	int64_t slack[MAX_CACHES];	/* objects a CPU slab may hide, in bytes */
+	int64_t slack[MAX_CACHES];	/* one slab per CPU: what a shrink leaves cached */
 	size_t n;
 	int64_t total;
 };
@@ -1085,7 +1085,7 @@ static void slab_read(struct slab *s)
 		if (sscanf(line, "%47s %ld %ld %ld %ld", s->name[s->n], &active, &num, &size, &per) != 5)
 			continue;
 		s->bytes[s->n] = (int64_t)active * size;
-		s->slack[s->n] = (int64_t)2 * ncpu * per * size;
+		s->slack[s->n] = (int64_t)ncpu * per * size;
 		s->total += s->bytes[s->n];
 		s->n++;
 	}
