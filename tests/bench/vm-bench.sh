@@ -21,6 +21,10 @@ quick)
 	mem="--handles 1000"
 	trace="--cycles 5"
 	;;
+-h | --help)
+	echo "usage: vm-bench.sh full|quick   (in the guest; see tests/bench/run-bench)"
+	exit 0
+	;;
 *)
 	echo "usage: vm-bench.sh full|quick" >&2
 	exit 64
