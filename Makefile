@@ -40,7 +40,7 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 	vm-python vm-test-python \
 	bench-predictor bench-clockmap bench-replay demo fuzz fuzz-bins fuzz-check \
 	vm-test-fuzz vm-test-load vm-test-reliability install-dkms install-python python \
-	man man-check deb deb-check
+	man man-check deb deb-check bench bench-quick
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -72,6 +72,9 @@ help:
 	@echo "make bench-predictor predictor benchmark, updates tests/bench/RESULTS.md"
 	@echo "make bench-clockmap  raw -> monotonic clock map benchmark, updates RESULTS.md"
 	@echo "make bench-replay    usbts replay throughput"
+	@echo "make bench           the VM benchmark (GET, scaling, START, sampler power, memory),"
+	@echo "                     one table against its anchors; updates tests/bench/RESULTS.md"
+	@echo "make bench-quick     the same, briefly, only to prove the harness works"
 
 deps:
 	scripts/deps host
@@ -252,6 +255,7 @@ test-user: $(BUILD)/test_predictor $(BUILD)/test_clockmap $(BUILD)/test_libusbts
 	tests/usbts/args $(BUILD)/usbts
 	tests/usbts/docs $(BUILD)/usbts
 	tests/python/check-abi $(CC) $(BUILD)/python
+	tests/bench/test-run-bench
 	$(MAKE) -s man-check
 
 # ---- libFuzzer (clang) -------------------------------------------------------
@@ -288,6 +292,12 @@ bench-clockmap: $(BUILD)/bench_clockmap
 
 bench-replay: $(BUILD)/usbts $(BUILD)/simtrace
 	scripts/bench-results replay $(BUILD)/usbts $(BUILD)/simtrace
+
+bench: vm-bins $(BUILD)/usbts $(BUILD)/simtrace
+	tests/bench/run-bench --full $(BENCH_ARGS)
+
+bench-quick: vm-bins $(BUILD)/usbts $(BUILD)/simtrace
+	tests/bench/run-bench --quick $(BENCH_ARGS)
 
 # ---- kernel ------------------------------------------------------------------
 
@@ -328,6 +338,9 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 		-o $(BUILD)/vm/usbts-load tests/vm/load.c
 	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $(BUILD)/vm/run-as tests/vm/run-as.c
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -Iinclude/uapi -o $(BUILD)/vm/usbts-bench \
+		tests/bench/vm_bench.c -lpthread
+	cp tests/bench/vm-bench.sh $(BUILD)/vm/
 
 # the Python package and libusbts.so.0 (on the guest's PYTHONPATH and
 # LD_LIBRARY_PATH), and its tests

@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm-bench.sh full|quick - in the guest: every usbts-bench measurement in
+# order, for tests/bench/run-bench.  "quick" only proves the harness works.
+mode=${1:-quick}
+case "$mode" in
+full)
+	get="--calls 2000 --min-rounds 5 --max-rounds 30 --spread 0.05"
+	scale="--ms 500 --min-rounds 5 --max-rounds 30 --spread 0.05"
+	start="--cycles 200 --runs 3"
+	power="--warmup-max 480 --window 180 --idle 60 --progress 15"
+	mem="--handles 10000"
+	trace="--cycles 50"
+	;;
+quick)
+	get="--calls 200 --min-rounds 2 --max-rounds 2"
+	scale="--ms 200 --min-rounds 1 --max-rounds 1"
+	start="--cycles 20 --runs 1"
+	power="--warmup-max 2 --window 3 --idle 2 --progress 2"
+	mem="--handles 1000"
+	trace="--cycles 5"
+	;;
+-h | --help)
+	echo "usage: vm-bench.sh full|quick   (in the guest; see tests/bench/run-bench)"
+	exit 0
+	;;
+*)
+	echo "usage: vm-bench.sh full|quick" >&2
+	exit 64
+	;;
+esac
+echo "BENCH guest kernel=$(uname -r) cpus=$(nproc) clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# a second serial port, if the host gave one, carries progress live (the
+# console is only read once the guest has powered off)
+live=/dev/null
+[ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw 2>/dev/null && live=/dev/ttyS1
+rc=0
+for step in "get $get" "scale $scale" "start $start" "power $power" "mem $mem" "trace-start $trace"; do
+	echo "=== bench: usbts-bench $step" | tee -a $live
+	# shellcheck disable=SC2086
+	{ usbts-bench $step || echo "BENCH failed $step"; } 2>&1 | tee /tmp/step | grep -v '^ ' >>$live
+	cat /tmp/step
+	grep -q '^BENCH failed' /tmp/step && rc=1
+done
+exit $rc
