@@ -62,7 +62,7 @@ static void handle_free(struct usbts_file *f, struct usbts_handle *h)
 /* Is the handle still usable?  Does not sleep. */
 static int handle_state(struct usbts_handle *h)
 {
-	if (h->devnum && h->udev->state == USB_STATE_NOTATTACHED)
+	if (h->devnum && READ_ONCE(h->udev->state) == USB_STATE_NOTATTACHED)
 		return -ENODEV;
 	return 0;
 }
@@ -267,8 +267,11 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 	h = xa_erase(&f->handles, arg.handle);
 	if (!h)
 		return -ENOENT;
-	/* let every GET that found h finish with it */
-	synchronize_rcu();
+	/*
+	 * Let every GET that found h finish with it.  Expedited: a normal
+	 * grace period made STOP take tens of milliseconds.
+	 */
+	synchronize_rcu_expedited();
 	handle_free(f, h);
 	return 0;
 }
@@ -277,17 +280,20 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
  * @raw in the caller's clock.  Beyond the conversion's coverage (before
  * tracking started), the answer has no bound.
  */
-static s64 to_clock(struct usbts_handle *h, s64 raw, s64 now, u32 clock,
+static s64 to_clock(struct usbts_sysclock *sc, s64 raw, s64 now, u32 clock,
 		    u64 *acc)
 {
 	u64 err;
 	s64 t;
 
-	if (usbts_sysclock_from_raw(&h->ctrl->reg->clock, raw, now, clock, &t,
-				    &err)) {
+	if (usbts_sysclock_from_raw(sc, raw, now, clock, &t, &err)) {
 		*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
 		return 0;
 	}
+	/* an accuracy in raw ns is longer or shorter in a steered clock */
+	if (*acc != USB_TIMESYNC_ACCURACY_UNKNOWN &&
+	    clock != USB_TIMESYNC_CLOCK_MONOTONIC_RAW && *acc < (u64)1 << 62)
+		*acc = usbts_sysclock_stretch(sc, *acc);
 	if (*acc != USB_TIMESYNC_ACCURACY_UNKNOWN)
 		*acc = err > USB_TIMESYNC_ACCURACY_UNKNOWN - *acc ?
 		       USB_TIMESYNC_ACCURACY_UNKNOWN : *acc + err;
@@ -305,6 +311,7 @@ static s64 widen_frame(s64 now_x, u32 frame, u32 microframe)
 
 static int usbts_get(struct usbts_file *f, void __user *argp)
 {
+	struct usbts_sysclock *sc = &f->dev->reg.clock;
 	struct usb_timesync_frame_time arg;
 	struct usbts_snapshot snap;
 	struct usbts_handle *h;
@@ -329,6 +336,7 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	else
 		err = handle_state(h) ?: usbts_snapshot(h->ctrl, &snap);
 	rcu_read_unlock();
+	/* from here on h may be freed by a concurrent STOP: only snap is used */
 	if (err)
 		return err;
 
@@ -342,7 +350,9 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	arg.current_hw_microframe = x & 7;
 	arg.current_usb_frame = (u32)(x >> 3);
 	now_acc = 0;
-	arg.current_time_ns = to_clock(h, now, now, arg.clock, &now_acc);
+	arg.current_time_ns = to_clock(sc, now, now, arg.clock, &now_acc);
+	if (now_acc == USB_TIMESYNC_ACCURACY_UNKNOWN)
+		return -EAGAIN;	/* the conversion does not cover now yet */
 	arg.time_frequency_hz = NSEC_PER_SEC;
 	arg.generation = snap.generation;
 
@@ -350,7 +360,7 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	if (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID)
 		x = widen_frame(x, arg.input_frame, arg.input_microframe);
 	if (usbts_model_time_of(&snap.m, x, &t, &acc)) {
-		t = to_clock(h, t, now, arg.clock, &acc);
+		t = to_clock(sc, t, now, arg.clock, &acc);
 		if (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID)
 			arg.time_at_input_ns = t;
 	} else {

@@ -9,9 +9,10 @@
  * (ops->hold) and starts the sampler; the last STOP undoes both, so an
  * untracked controller costs no timer, work item or wakeup.
  *
- * The sampler runs from a delayed work item.  Each run is a short burst of
- * reads sandwiched between two CLOCK_MONOTONIC_RAW reads (the clock nobody
- * steers; see sysclock.c) that ends one microframe edge later; it feeds the
+ * A blocking START runs the first burst itself, the rest come from a
+ * delayed work item.  A burst is a short run of reads sandwiched between two
+ * CLOCK_MONOTONIC_RAW reads (the clock nobody steers; see sysclock.c) that
+ * ends one microframe edge later; it feeds the
  * predictor and publishes a struct usbts_snapshot through a seqcount.  GET
  * copies the snapshot lock-free and never touches the hardware.  Bursts
  * come every 10 ms for the first second of a generation, then ever more
@@ -263,23 +264,17 @@ static void ctrl_died(struct usbts_ctrl *ctrl)
 	wake_up_all(&ctrl->wq);
 }
 
-static void sampler(struct work_struct *work)
+/* One burst, published, and the next one armed.  Under ctrl->lock. */
+static void sample_and_rearm(struct usbts_ctrl *ctrl)
 {
-	struct usbts_ctrl *ctrl = container_of(to_delayed_work(work),
-					       struct usbts_ctrl, work);
 	unsigned long delay;
 	int err;
 
-	mutex_lock(&ctrl->lock);
-	if (!ctrl->sampling || ctrl->suspended) {
-		mutex_unlock(&ctrl->lock);
-		return;
-	}
+	lockdep_assert_held(&ctrl->lock);
 	err = burst(ctrl);
 	publish(ctrl, err);
 	if (err == -ENODEV) {
 		ctrl_died(ctrl);
-		mutex_unlock(&ctrl->lock);
 		return;
 	}
 	if (err) {
@@ -302,7 +297,17 @@ static void sampler(struct work_struct *work)
 		ctrl->bursts++;
 		delay = next_delay(ctrl);
 	}
-	queue_delayed_work(system_unbound_wq, &ctrl->work, delay);
+	mod_delayed_work(system_unbound_wq, &ctrl->work, delay);
+}
+
+static void sampler(struct work_struct *work)
+{
+	struct usbts_ctrl *ctrl = container_of(to_delayed_work(work),
+					       struct usbts_ctrl, work);
+
+	mutex_lock(&ctrl->lock);
+	if (ctrl->sampling && !ctrl->suspended)
+		sample_and_rearm(ctrl);
 	mutex_unlock(&ctrl->lock);
 }
 
@@ -483,6 +488,18 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
 	long left;
 	int err;
 
+	/*
+	 * Run a burst here rather than wait for the worker: START then needs
+	 * no work-queue latency or wake-up, only the burst itself (one
+	 * microframe edge, about 125 us plus the reads).
+	 */
+	if (precise_state(ctrl) == -EAGAIN) {
+		mutex_lock(&ctrl->lock);
+		if (ctrl->sampling && !ctrl->suspended)
+			sample_and_rearm(ctrl);
+		mutex_unlock(&ctrl->lock);
+	}
+
 	left = wait_event_interruptible_timeout(ctrl->wq,
 						precise_state(ctrl) != -EAGAIN,
 						msecs_to_jiffies(timeout_ms));
@@ -541,7 +558,8 @@ int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap)
  * brings the sampler forward, so that GET is refused no longer than one
  * burst and a new generation converges on the fast schedule.
  *
- * Return: 0, -ENODEV or -EAGAIN.
+ * Return: 0, -ENODEV, -EAGAIN, or -ENOENT once the last STOP has
+ * released the controller.
  */
 int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 {
@@ -552,6 +570,11 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 	mutex_lock(&ctrl->lock);
 	if (ctrl->dead) {
 		err = -ENODEV;
+		goto out;
+	}
+	/* the last STOP released the controller after this call found it */
+	if (!ctrl->sampling) {
+		err = -ENOENT;
 		goto out;
 	}
 	if (ctrl->suspended) {

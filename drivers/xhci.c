@@ -67,8 +67,8 @@ void usbts_xhci_debugfs(struct dentry *dir)
  * @hcd: the primary hcd (referenced)
  * @dev: the controller device, hcd->self.controller (referenced)
  * @mfindex: the MFINDEX register, found by hold()
- * @rh: root hubs kept awake while tracked (referenced); rh[0] is the
- *	primary hcd's
+ * @rh: the root hubs (referenced); rh[0], the primary hcd's, is kept awake
+ *	while tracked, rh[1] (a USB 3 shared hcd's, if any) only tells removal
  * @held: runtime PM references taken by hold()
  */
 struct usbts_xhci {
@@ -139,13 +139,10 @@ static int xhci_read(void *ctx, u32 *mfindex)
 static void xhci_release(void *ctx)
 {
 	struct usbts_xhci *x = ctx;
-	int i;
 
 	if (!x->held)
 		return;
-	for (i = 0; i < ARRAY_SIZE(x->rh); i++)
-		if (x->rh[i])
-			pm_runtime_put(&x->rh[i]->dev);
+	pm_runtime_put(&x->rh[0]->dev);
 	pm_runtime_put(x->dev);
 	x->held = false;
 }
@@ -164,43 +161,48 @@ static int hold_error(struct usbts_xhci *x)
 
 /*
  * MFINDEX counts only while the controller runs: keep the controller and
- * its root hubs from runtime-suspending while tracked.  This also wakes an
- * idle, autosuspended bus, so START works on it; only then are the
- * registers touched.
+ * its primary root hub from runtime-suspending while tracked.  This also
+ * wakes an idle, autosuspended bus, so START works on it; only then are
+ * the registers touched.  The USB 3 root hub of a two-hub controller is
+ * left alone: its bus suspend only suspends its ports, the controller
+ * runs on while the primary root hub (and so the PCI function) is active,
+ * and resuming it cost up to tens of milliseconds for nothing.
  */
 static int xhci_hold(void *ctx)
 {
 	struct usbts_xhci *x = ctx;
 	void __iomem *regs = x->hcd->regs;
-	int i, err;
+	u32 rts = 0;
+	int err;
 
 	err = pm_runtime_resume_and_get(x->dev);
 	if (err)
 		return hold_error(x);
-	for (i = 0; i < ARRAY_SIZE(x->rh); i++) {
-		if (!x->rh[i])
-			continue;
-		err = pm_runtime_resume_and_get(&x->rh[i]->dev);
-		if (err) {
-			err = hold_error(x);
-			goto put;
-		}
+	err = pm_runtime_resume_and_get(&x->rh[0]->dev);
+	if (err) {
+		err = hold_error(x);
+		pm_runtime_put(x->dev);
+		return err;
 	}
 	x->held = true;
 	err = xhci_state(ctx);
+	if (!err) {
+		/*
+		 * A link that is down (DPC, a dock unplugged before pciehp
+		 * ran) reads all-ones: never aim a later read outside the
+		 * controller's own mapping.
+		 */
+		rts = readl(regs + XHCI_RTSOFF);
+		if (rts == ~0u ||
+		    (u64)(rts & XHCI_RTSOFF_MASK) + sizeof(u32) > x->hcd->rsrc_len)
+			err = hold_error(x);
+	}
 	if (err) {
 		xhci_release(ctx);
 		return err;
 	}
-	x->mfindex = regs + (readl(regs + XHCI_RTSOFF) & XHCI_RTSOFF_MASK);
+	x->mfindex = regs + (rts & XHCI_RTSOFF_MASK);
 	return 0;
-
-put:
-	while (--i >= 0)
-		if (x->rh[i])
-			pm_runtime_put(&x->rh[i]->dev);
-	pm_runtime_put(x->dev);
-	return err;
 }
 
 static void xhci_free(void *ctx)

@@ -30,7 +30,7 @@ struct sim_counter {
 
 static u32 sim_value(struct sim_counter *c)
 {
-	return (c->base + div_u64(ktime_get_ns() - c->start,
+	return (c->base + div_u64(ktime_get_raw_ns() - c->start,
 				  USBTS_PRED_NOMINAL_NS)) & USBTS_PRED_MFINDEX_MASK;
 }
 
@@ -52,7 +52,7 @@ static int sim_read(void *ctx, u32 *v)
 		if (c->fail_restarts) {
 			c->fail_restarts = false;
 			c->base = 0;
-			c->start = ktime_get_ns();
+			c->start = ktime_get_raw_ns();
 		}
 		spin_unlock_irqrestore(&c->lock, flags);
 		return c->fail_err;
@@ -84,7 +84,7 @@ static void sim_restart(struct sim_counter *c, u32 base)
 
 	spin_lock_irqsave(&c->lock, flags);
 	c->base = base;
-	c->start = ktime_get_ns();
+	c->start = ktime_get_raw_ns();
 	spin_unlock_irqrestore(&c->lock, flags);
 }
 
@@ -138,7 +138,7 @@ static void sim_freeze(struct sim_counter *c, bool freeze)
 	} else {
 		/* resume counting from the frozen value */
 		c->base = c->frozen_value;
-		c->start = ktime_get_ns();
+		c->start = ktime_get_raw_ns();
 	}
 	c->frozen = freeze;
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -150,7 +150,7 @@ static struct sim_counter *sim_new(struct kunit *test, u32 base)
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	spin_lock_init(&c->lock);
-	c->start = ktime_get_ns();
+	c->start = ktime_get_raw_ns();
 	c->base = base;
 	return c;
 }
@@ -359,7 +359,7 @@ static int check_answer(struct kunit *test, struct usbts_ctrl *c,
 		return err;
 	KUNIT_EXPECT_NE(test, snap->generation, 0ull);
 	spin_lock_irqsave(&sim->lock, flags);
-	now = ktime_get_ns();
+	now = ktime_get_raw_ns();
 	v = sim->frozen ? sim->frozen_value : sim_value(sim);
 	spin_unlock_irqrestore(&sim->lock, flags);
 	KUNIT_ASSERT_TRUE(test, usbts_model_count_at(&snap->m, now, &x));

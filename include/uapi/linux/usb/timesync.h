@@ -56,7 +56,8 @@
  * @devnum: in: device address on that bus, or 0 for the bus itself; a
  *	handle on a device fails with ENODEV once that device is gone.  With
  *	USB_TIMESYNC_FLAG_DEVICE_FD: 0 or the credential's device address;
- *	the handle is then on the credential's device either way.
+ *	the handle is then on the credential's device either way, and START
+ *	writes that device's address back here.
  * @flags: in: USB_TIMESYNC_FLAG_*
  * @handle: out: non-zero handle, valid on the file that made it
  * @device_fd: in: with USB_TIMESYNC_FLAG_DEVICE_FD, an fd of a usbfs device
