@@ -25,6 +25,7 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 
 .PHONY: all module tools lib install clean help deps check test-user uapi-test kunit \
 	modules-all sparse checkpatch vm-bins vm-test vm-test-6.1 vm-test-6.12 vm-test-tools \
+	vm-test-rt vm-test-debug vm-test-faults vm-logcheck-test debug-kernel \
 	bench-predictor bench-replay demo install-udev
 
 all: tools
@@ -41,6 +42,11 @@ help:
 	@echo "make check           the whole test suite (what CI runs)"
 	@echo "make kunit           KUnit suites on UML (kunit.py)"
 	@echo "make vm-test         conformance suite in QEMU on Debian 6.1 and 6.12"
+	@echo "make vm-test-rt      conformance suite on Debian's linux-image-rt-amd64"
+	@echo "make vm-test-debug   conformance suite and injected faults on the debug kernel"
+	@echo "                     (KASAN, lockdep, kmemleak, PREEMPT_RT; built once, cached)"
+	@echo "make vm-test-faults  the fault agent's unplug, xHCI removal and suspend on 6.1"
+	@echo "make debug-kernel    build the debug kernel into the cache"
 	@echo "make test-user       userspace tests (sanitizers), replay, uAPI header"
 	@echo "make modules-all     W=1 builds against Debian 6.1 and 6.12, warnings fatal"
 	@echo "make sparse          sparse (C=2) over the module"
@@ -181,9 +187,10 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \
 		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c
-	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
+	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh \
+		tests/vm/vmctl-tests.sh $(BUILD)/vm/
 
-vm-test: vm-test-6.1 vm-test-6.12 vm-test-tools
+vm-test: vm-test-6.1 vm-test-6.12 vm-test-rt vm-test-tools
 
 # every usbts subcommand in the guest; its JSON is checked on the host
 vm-test-tools: vm-bins
@@ -191,8 +198,23 @@ vm-test-tools: vm-bins
 	sed -n '/usbts-vm: running/,/usbts-vm: exit/p' $(BUILD)/vm-tools.log | grep -v '^=== json\|^{\|^=== end'; \
 	python3 tests/vm/check-usbts.py $(BUILD)/vm-tools.log && exit $$rc
 
-vm-test-6.1 vm-test-6.12: vm-test-%: vm-bins
+vm-test-6.1 vm-test-6.12 vm-test-rt: vm-test-%: vm-bins
 	tests/vm/run --kernel $* -- sh -c 'usbts-conformance && lifecycle.sh'
+
+# tests/vm/run's splat detection, on canned logs of every report class
+vm-logcheck-test:
+	tests/vm/logcheck-selftest
+
+debug-kernel:
+	scripts/debug-kernel
+
+# one boot of the debug kernel: the conformance suite, then every fault the
+# agent injects (the slow part there is booting under KASAN and TCG)
+vm-test-debug: vm-bins vm-logcheck-test
+	tests/vm/run --kernel debug -- sh -c 'usbts-conformance && lifecycle.sh && vmctl-tests.sh'
+
+vm-test-faults: vm-bins
+	tests/vm/run -- vmctl-tests.sh
 
 demo: deps vm-bins
 	tests/vm/run -- usbts-demo 10 | sed -n '/usbts-vm: running/,/usbts-vm: exit/p'
