@@ -53,7 +53,7 @@ RULES = [
 # Lines that match a rule but say nothing is wrong: the lockdep boot banner,
 # the lockdep self-test summary, kmemleak starting up.
 BENIGN = re.compile(
-    r"Lock dependency validator|\.\.\. MAX_LOCKDEP_|per task-struct memory footprint|"
+    r"Lock dependency validator|RCU lockdep checking is enabled|\.\.\. MAX_LOCKDEP_|per task-struct memory footprint|"
     r"lockdep: fixing up alternatives|Good, all \d+ testcases passed|"
     r"kmemleak: Kernel memory leak detector initialized|"
     r"kmemleak: Automatic memory scanning thread")
