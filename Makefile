@@ -40,7 +40,8 @@ KERNEL_SOURCES := Kbuild $(wildcard drivers/*.c drivers/*.h) include/uapi/linux/
 	vm-python vm-test-python \
 	bench-predictor bench-clockmap bench-replay demo fuzz fuzz-bins fuzz-check \
 	vm-test-fuzz vm-test-load vm-test-reliability install-dkms install-python python \
-	man man-check deb deb-check bench bench-quick
+	man man-check deb deb-check bench bench-quick \
+	vm-test-rt vm-test-debug vm-test-faults vm-logcheck-test debug-kernel
 
 all: tools
 	@if [ -d "$(KERNEL_DIR)" ]; then $(MAKE) module; else \
@@ -63,6 +64,11 @@ help:
 	@echo "make vm-test         conformance suite in QEMU on Debian 6.1 and 6.12"
 	@echo "make vm-test-fuzz    ioctl fuzzing in QEMU (VM_KERNEL, IOCTL_FUZZ_CALLS, IOCTL_FUZZ_SEED)"
 	@echo "make vm-test-load    16 threads of load in QEMU (VM_KERNEL, LOAD_SECONDS, LOAD_HOOK)"
+	@echo "make vm-test-rt      conformance suite on Debian's linux-image-rt-amd64"
+	@echo "make vm-test-debug   conformance suite and injected faults on the debug kernel"
+	@echo "                     (KASAN, lockdep, kmemleak, PREEMPT_RT; built once, cached)"
+	@echo "make vm-test-faults  the fault agent's unplug, xHCI removal and suspend on 6.1"
+	@echo "make debug-kernel    build the debug kernel into the cache"
 	@echo "make test-user       userspace tests (sanitizers), replay, uAPI header"
 	@echo "make fuzz            libFuzzer on the predictor and the replay parser, FUZZ_SECONDS"
 	@echo "                     ($(FUZZ_SECONDS)) each; make fuzz-check: FUZZ_CHECK_SECONDS each"
@@ -336,7 +342,8 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 		-o $(BUILD)/vm/usbts-ioctl-fuzz tests/vm/ioctl-fuzz.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -pthread -Iinclude/uapi \
 		-o $(BUILD)/vm/usbts-load tests/vm/load.c
-	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh $(BUILD)/vm/
+	cp $(BUILD)/usbts $(BUILD)/usbts-demo tests/vm/lifecycle.sh tests/vm/usbts-tests.sh \
+		tests/vm/vmctl-tests.sh $(BUILD)/vm/
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $(BUILD)/vm/run-as tests/vm/run-as.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -Iinclude/uapi -o $(BUILD)/vm/usbts-bench \
 		tests/bench/vm_bench.c -lpthread
@@ -354,7 +361,7 @@ vm-python: lib python
 vm-test-python: vm-bins vm-python
 	tests/vm/run --python -- python3 /opt/usbts/test_usbts.py
 
-vm-test: vm-test-6.1 vm-test-6.12 vm-test-tools vm-test-python
+vm-test: vm-test-6.1 vm-test-6.12 vm-test-rt vm-test-tools vm-test-python
 
 # every usbts subcommand in the guest; its JSON is checked on the host
 vm-test-tools: vm-bins
@@ -362,7 +369,7 @@ vm-test-tools: vm-bins
 	sed -n '/usbts-vm: running/,/usbts-vm: exit/p' $(BUILD)/vm-tools.log | grep -v '^=== json\|^{\|^=== end'; \
 	python3 tests/vm/check-usbts.py $(BUILD)/vm-tools.log && exit $$rc
 
-vm-test-6.1 vm-test-6.12: vm-test-%: vm-bins
+vm-test-6.1 vm-test-6.12 vm-test-rt: vm-test-%: vm-bins
 	tests/vm/run --kernel $* -- sh -c 'usbts-conformance && lifecycle.sh'
 
 # Issue 7 scenario 8: seeded ioctl fuzzing in the guest.  VM_KERNEL is any
@@ -400,6 +407,21 @@ vm-test-reliability: vm-bins
 		>$(BUILD)/vm-reliability.log 2>&1; \
 	rc=$$?; grep -a -E '^usbts-|^  |VIOLATION|^vm:' $(BUILD)/vm-reliability.log; \
 	echo "vm-test-reliability: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-reliability.log)"; exit $$rc
+
+# tests/vm/run's splat detection, on canned logs of every report class
+vm-logcheck-test:
+	tests/vm/logcheck-selftest
+
+debug-kernel:
+	scripts/debug-kernel
+
+# one boot of the debug kernel: every fault the agent injects (first: the
+# conformance suite leaves a port disabled), then the conformance suite
+vm-test-debug: vm-bins vm-logcheck-test
+	USBTS_FAULT_INJECT=1 tests/vm/run --kernel debug -- sh -c 'vmctl-tests.sh && usbts-conformance && lifecycle.sh'
+
+vm-test-faults: vm-bins
+	tests/vm/run -- vmctl-tests.sh
 
 demo: deps vm-bins
 	tests/vm/run -- usbts-demo 10 | sed -n '/usbts-vm: running/,/usbts-vm: exit/p'
