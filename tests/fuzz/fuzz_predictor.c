@@ -19,7 +19,8 @@
  *    has more than 14 bits, or pre is before the previous accepted read's
  *    pre: an out-of-order read is never accepted silently.  A refused read
  *    leaves the predictor unchanged, byte for byte;
- *  - its result is a mask of the documented bits; the generation grows by
+ *  - its result is a mask of the documented bits, GOOD_EDGE only with
+ *    NEW_EDGE (it qualifies the new edge); the generation grows by
  *    one exactly when USBTS_PRED_NEW_GEN is returned, and never otherwise;
  *  - usbts_model_time_of() is defined (no overflow) for every 64-bit x,
  *    and refuses x further than 2^45 microframes from the reference;
@@ -147,8 +148,11 @@ static void add_read(struct state *st, s64 pre, s64 post, u32 mfindex)
 	if (ret < 0)
 		fail("valid read pre %" PRId64 " post %" PRId64 " mfindex %u refused (%d)",
 		     pre, post, mfindex, ret);
-	if (ret & ~(USBTS_PRED_NEW_GEN | USBTS_PRED_NEW_EDGE | USBTS_PRED_PRUNED))
+	if (ret & ~(USBTS_PRED_NEW_GEN | USBTS_PRED_NEW_EDGE | USBTS_PRED_PRUNED |
+		    USBTS_PRED_GOOD_EDGE))
 		fail("result %#x has undocumented bits", ret);
+	if ((ret & USBTS_PRED_GOOD_EDGE) && !(ret & USBTS_PRED_NEW_EDGE))
+		fail("result %#x: GOOD_EDGE without NEW_EDGE", ret);
 	if (ret & USBTS_PRED_NEW_GEN) {
 		if (st->pred.model.gen != st->gen + 1)
 			fail("NEW_GEN, but generation %u -> %u", st->gen, st->pred.model.gen);
