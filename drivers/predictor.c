@@ -636,6 +636,20 @@ static s64 unwrap(s64 guess, u32 raw)
 }
 
 /*
+ * Is the model sure enough at @x that the unwrap chose the right one of the
+ * frames 2^14 apart?  Its claim there must stay below a quarter of a wrap
+ * (half of the half wrap that would make the nearest frame ambiguous).
+ */
+static bool unwrap_sure(const struct usbts_model *m, s64 x)
+{
+	s64 t;
+	u64 acc;
+
+	return usbts_model_time_of(m, x, &t, &acc) &&
+	       acc < (u64)PERIOD_MIN_NS << (USBTS_PRED_MFINDEX_BITS - 2);
+}
+
+/*
  * How far (ns) a read of @x between @pre and @post falls outside what the
  * model allows, 0 when it fits.
  */
@@ -661,7 +675,8 @@ static u64 model_miss(const struct usbts_model *m, s64 pre, s64 post, s64 x)
  * nominal?  The sample instants s0 and s are at most (post - last_pre) and
  * at least (pre - last_post) apart.
  */
-static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x)
+static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x,
+			 bool *sure)
 {
 	s64 dx = x - p->last_x;
 	s64 lo = pre - p->last_post;
@@ -669,6 +684,8 @@ static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x)
 	s64 dmin = lo > 0 ? div64_s64(lo, PERIOD_MAX_NS) : 0;
 	s64 dmax = div64_s64(hi, PERIOD_MIN_NS) + 1;
 
+	/* an unwrap by the nominal rate alone is sure within a quarter wrap */
+	*sure = dmax - dmin < (s64)1 << (USBTS_PRED_MFINDEX_BITS - 2);
 	return dx >= dmin && dx <= dmax;
 }
 
@@ -701,6 +718,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 			u32 mfindex)
 {
 	s64 mid, guess, x;
+	bool sure, fits;
 	int ret = 0;
 	u64 miss;
 
@@ -720,7 +738,15 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 	if (p->model.valid && usbts_model_count_at(&p->model, mid, &guess)) {
 		x = unwrap(guess, mfindex);
 		miss = model_miss(&p->model, pre_ns, post_ns, x);
-		if (miss > GROSS_NS || x < p->last_x) {
+		/*
+		 * The unwrap is a guess among frames 2^14 apart: it must be
+		 * unambiguous (the model that far out is sure to a quarter of a
+		 * wrap) and physically possible (the counter got from the last
+		 * read to this one at a rate within 600 ppm of nominal).
+		 * Otherwise the numbering cannot continue: a new generation.
+		 */
+		if (miss > GROSS_NS || x < p->last_x || !unwrap_sure(&p->model, x) ||
+		    !nominal_fits(p, pre_ns, post_ns, x, &sure)) {
 			new_generation(p, pre_ns, post_ns, mfindex);
 			return USBTS_PRED_NEW_GEN;
 		}
@@ -736,7 +762,13 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		guess = p->last_x + div64_s64(mid - last_mid + USBTS_PRED_NOMINAL_NS / 2,
 					      USBTS_PRED_NOMINAL_NS);
 		x = unwrap(guess, mfindex);
-		if (!nominal_fits(p, pre_ns, post_ns, x)) {
+		fits = nominal_fits(p, pre_ns, post_ns, x, &sure);
+		if (!sure) {
+			/* too long without a model to tell which wrap this is */
+			new_generation(p, pre_ns, post_ns, mfindex);
+			return USBTS_PRED_NEW_GEN;
+		}
+		if (!fits) {
 			if (mfindex != (p->last_x & USBTS_PRED_MFINDEX_MASK)) {
 				new_generation(p, pre_ns, post_ns, mfindex);
 				return USBTS_PRED_NEW_GEN;
