@@ -193,8 +193,12 @@ static void pair_update(struct usbts_pred *p, const struct usbts_pred_edge *a,
  * estimates, in residual units.  Brackets much wider than the narrowest in
  * the window (preempted reads) are left out, the rest weighted by the
  * inverse square of their width.  Distances are scaled down by 2^shift
- * below 2^20 and residuals clamped to 2^30 to keep every sum below 2^62;
- * the result loses only those low bits.
+ * below 2^20 and residuals clamped to 2^30, losing only those low bits, so
+ * that no sum overflows: with weights k <= 16 over <= 256 edges (sum 2^12),
+ * the centred |dc| sum to at most 2^12 * 2^19 (the mean absolute deviation
+ * is at most half the range) plus 2^12 for rounding, |yc| <= 2^31, so
+ * every partial sum of k * dc * yc stays below 2^31 * (2^31 + 2^12) < 2^63
+ * even after the 37-hour gaps that once overflowed it.
  */
 /* 1..16, by the inverse square of the bracket's width @w */
 static u64 ls_weight(u64 minw, u64 w)

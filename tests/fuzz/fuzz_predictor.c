@@ -317,6 +317,10 @@ static void query_now(struct state *st, struct sim *s, struct in *in)
 	else if (t1 <= t)
 		fail("time_of(count_at(%" PRId64 ") + 1 = %" PRId64 ") = %" PRId64
 		     " is not later", t, x + 1, t1);
+	/* the uAPI states the promise with a0: a1 exceeds it by at most 400 ns */
+	if (a0 != U64_MAX && a1 != U64_MAX && a1 > a0 + 400)
+		fail("claim %" PRIu64 " ns for frame %" PRId64 " but %" PRIu64
+		     " ns for the next", a0, x, a1);
 	/*
 	 * The uAPI's promise (Generations): a later answer x2 (at t2, claim
 	 * a2 for the start of x2 + 1) is behind an earlier one x1 (at t1 <=
