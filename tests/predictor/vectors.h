@@ -539,6 +539,15 @@ static const struct tv_case tv_cases[] = {
 	{ .name = "extended count past 2^32 microframes", .raw0 = 2,
 	  .ppb = 1000, .burst_every = 600 * S, .duration = 560000 * S,
 	  .min_within_pm = 990, .check_unwrap = true, .past_2_32 = true },
+	/*
+	 * After 200 days no model knows which of the 2^14-frame wraps a read
+	 * is in: the read must start a generation, not be numbered off by
+	 * whole wraps (as it was, with the count going back by thousands).
+	 */
+	{ .name = "unwrap: one burst 200 days after the first second", .raw0 = 4000,
+	  .ppb = 500000, .lat_ns = 25000, .jitter_ns = 5000,
+	  .burst_every = 200 * 86400 * S, .duration = 201 * 86400 * S,
+	  .gens = 2, .check_unwrap = true },
 	{ .name = "honesty: 10 minutes, outliers", .raw0 = 321,
 	  .ppb = -333000, .outlier_every = 97, .duration = 600 * S,
 	  .max_err_ns = 400, .min_within_pm = 990, .check_unwrap = true },
