@@ -55,7 +55,11 @@
  * on the simulator's scenarios, tests/bench), no longer a hard bound.
  *
  * When a read misses the model by more than half a microframe the counter
- * must have been reset, stopped or jumped, and a new generation starts; if
+ * must have been reset, stopped or jumped, and a new generation starts.
+ * So does a read whose wrap of the 14-bit counter is uncertain (the
+ * model's claim there, or without a model 600 ppm of the gap, reaches a
+ * quarter wrap) or which no rate within 600 ppm of nominal explains: its
+ * number would be a guess, and a wrong guess steps the count by 2^14.  If
  * that happens within 8 s of the last edge the old rate range (widened by
  * the wander) is kept as a prior until new edges contradict it.
  *
