@@ -57,9 +57,10 @@
  * When a read misses the model by more than half a microframe the counter
  * must have been reset, stopped or jumped, and a new generation starts.
  * So does a read whose wrap of the 14-bit counter is uncertain (the
- * model's claim there, or without a model 600 ppm of the gap, reaches a
- * quarter wrap) or which no rate within 600 ppm of nominal explains: its
- * number would be a guess, and a wrong guess steps the count by 2^14.  If
+ * model's claim there reaches a quarter wrap, or 1200 ppm of the gap half
+ * a wrap: 14 minutes, for the rate may change unseen during a gap) or
+ * which no rate within 600 ppm of nominal explains: its number would be a
+ * guess, and a wrong guess steps the count by 2^14.  If
  * that happens within 8 s of the last edge the old rate range (widened by
  * the wander) is kept as a prior until new edges contradict it.
  *
@@ -692,8 +693,14 @@ static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x,
 	s64 dmin = lo > 0 ? div64_s64(lo, PERIOD_MAX_NS) : 0;
 	s64 dmax = div64_s64(hi, PERIOD_MIN_NS) + 1;
 
-	/* an unwrap by the nominal rate alone is sure within a quarter wrap */
-	*sure = dmax - dmin < (s64)1 << (USBTS_PRED_MFINDEX_BITS - 2);
+	/*
+	 * Physics alone fixes the wrap when the possible counts span less
+	 * than one: with half a wrap (a gap of up to 14 minutes) at most one
+	 * candidate fits, and a wrong guess fails the check below.  Beyond
+	 * that, only a model could tell, and no model knows that the rate
+	 * did not change during the gap.
+	 */
+	*sure = dmax - dmin < (s64)1 << (USBTS_PRED_MFINDEX_BITS - 1);
 	return dx >= dmin && dx <= dmax;
 }
 
@@ -749,12 +756,15 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		/*
 		 * The unwrap is a guess among frames 2^14 apart: it must be
 		 * unambiguous (the model that far out is sure to a quarter of a
-		 * wrap) and physically possible (the counter got from the last
-		 * read to this one at a rate within 600 ppm of nominal).
-		 * Otherwise the numbering cannot continue: a new generation.
+		 * wrap, and the gap short enough that no other frame is
+		 * possible at a rate within 600 ppm of nominal) and physically
+		 * possible (the counter got from the last read to this one at
+		 * such a rate).  Otherwise the numbering cannot continue: a new
+		 * generation.
 		 */
+		fits = nominal_fits(p, pre_ns, post_ns, x, &sure);
 		if (miss > GROSS_NS || x < p->last_x || !unwrap_sure(&p->model, x) ||
-		    !nominal_fits(p, pre_ns, post_ns, x, &sure)) {
+		    !fits || !sure) {
 			new_generation(p, pre_ns, post_ns, mfindex);
 			return USBTS_PRED_NEW_GEN;
 		}
