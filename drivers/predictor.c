@@ -55,7 +55,12 @@
  * on the simulator's scenarios, tests/bench), no longer a hard bound.
  *
  * When a read misses the model by more than half a microframe the counter
- * must have been reset, stopped or jumped, and a new generation starts; if
+ * must have been reset, stopped or jumped, and a new generation starts.
+ * So does a read whose wrap of the 14-bit counter is uncertain (the
+ * model's claim there reaches a quarter wrap, or 1200 ppm of the gap half
+ * a wrap: 14 minutes, for the rate may change unseen during a gap) or
+ * which no rate within 600 ppm of nominal explains: its number would be a
+ * guess, and a wrong guess steps the count by 2^14.  If
  * that happens within 8 s of the last edge the old rate range (widened by
  * the wander) is kept as a prior until new edges contradict it.
  *
@@ -193,8 +198,12 @@ static void pair_update(struct usbts_pred *p, const struct usbts_pred_edge *a,
  * estimates, in residual units.  Brackets much wider than the narrowest in
  * the window (preempted reads) are left out, the rest weighted by the
  * inverse square of their width.  Distances are scaled down by 2^shift
- * below 2^20 and residuals clamped to 2^30 to keep every sum below 2^62;
- * the result loses only those low bits.
+ * below 2^20 and residuals clamped to 2^30, losing only those low bits, so
+ * that no sum overflows: with weights k <= 16 over <= 256 edges (sum 2^12),
+ * the centred |dc| sum to at most 2^12 * 2^19 (the mean absolute deviation
+ * is at most half the range) plus 2^12 for rounding, |yc| <= 2^31, so
+ * every partial sum of k * dc * yc stays below 2^31 * (2^31 + 2^12) < 2^63
+ * even after the 37-hour gaps that once overflowed it.
  */
 /* 1..16, by the inverse square of the bracket's width @w */
 static u64 ls_weight(u64 minw, u64 w)
@@ -636,6 +645,20 @@ static s64 unwrap(s64 guess, u32 raw)
 }
 
 /*
+ * Is the model sure enough at @x that the unwrap chose the right one of the
+ * frames 2^14 apart?  Its claim there must stay below a quarter of a wrap
+ * (half of the half wrap that would make the nearest frame ambiguous).
+ */
+static bool unwrap_sure(const struct usbts_model *m, s64 x)
+{
+	s64 t;
+	u64 acc;
+
+	return usbts_model_time_of(m, x, &t, &acc) &&
+	       acc < (u64)PERIOD_MIN_NS << (USBTS_PRED_MFINDEX_BITS - 2);
+}
+
+/*
  * How far (ns) a read of @x between @pre and @post falls outside what the
  * model allows, 0 when it fits.
  */
@@ -661,7 +684,8 @@ static u64 model_miss(const struct usbts_model *m, s64 pre, s64 post, s64 x)
  * nominal?  The sample instants s0 and s are at most (post - last_pre) and
  * at least (pre - last_post) apart.
  */
-static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x)
+static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x,
+			 bool *sure)
 {
 	s64 dx = x - p->last_x;
 	s64 lo = pre - p->last_post;
@@ -669,6 +693,14 @@ static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x)
 	s64 dmin = lo > 0 ? div64_s64(lo, PERIOD_MAX_NS) : 0;
 	s64 dmax = div64_s64(hi, PERIOD_MIN_NS) + 1;
 
+	/*
+	 * Physics alone fixes the wrap when the possible counts span less
+	 * than one: with half a wrap (a gap of up to 14 minutes) at most one
+	 * candidate fits, and a wrong guess fails the check below.  Beyond
+	 * that, only a model could tell, and no model knows that the rate
+	 * did not change during the gap.
+	 */
+	*sure = dmax - dmin < (s64)1 << (USBTS_PRED_MFINDEX_BITS - 1);
 	return dx >= dmin && dx <= dmax;
 }
 
@@ -701,6 +733,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 			u32 mfindex)
 {
 	s64 mid, guess, x;
+	bool sure, fits;
 	int ret = 0;
 	u64 miss;
 
@@ -720,7 +753,18 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 	if (p->model.valid && usbts_model_count_at(&p->model, mid, &guess)) {
 		x = unwrap(guess, mfindex);
 		miss = model_miss(&p->model, pre_ns, post_ns, x);
-		if (miss > GROSS_NS || x < p->last_x) {
+		/*
+		 * The unwrap is a guess among frames 2^14 apart: it must be
+		 * unambiguous (the model that far out is sure to a quarter of a
+		 * wrap, and the gap short enough that no other frame is
+		 * possible at a rate within 600 ppm of nominal) and physically
+		 * possible (the counter got from the last read to this one at
+		 * such a rate).  Otherwise the numbering cannot continue: a new
+		 * generation.
+		 */
+		fits = nominal_fits(p, pre_ns, post_ns, x, &sure);
+		if (miss > GROSS_NS || x < p->last_x || !unwrap_sure(&p->model, x) ||
+		    !fits || !sure) {
 			new_generation(p, pre_ns, post_ns, mfindex);
 			return USBTS_PRED_NEW_GEN;
 		}
@@ -736,7 +780,13 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		guess = p->last_x + div64_s64(mid - last_mid + USBTS_PRED_NOMINAL_NS / 2,
 					      USBTS_PRED_NOMINAL_NS);
 		x = unwrap(guess, mfindex);
-		if (!nominal_fits(p, pre_ns, post_ns, x)) {
+		fits = nominal_fits(p, pre_ns, post_ns, x, &sure);
+		if (!sure) {
+			/* too long without a model to tell which wrap this is */
+			new_generation(p, pre_ns, post_ns, mfindex);
+			return USBTS_PRED_NEW_GEN;
+		}
+		if (!fits) {
 			if (mfindex != (p->last_x & USBTS_PRED_MFINDEX_MASK)) {
 				new_generation(p, pre_ns, post_ns, mfindex);
 				return USBTS_PRED_NEW_GEN;

@@ -19,13 +19,18 @@
  *    has more than 14 bits, or pre is before the previous accepted read's
  *    pre: an out-of-order read is never accepted silently.  A refused read
  *    leaves the predictor unchanged, byte for byte;
- *  - its result is a mask of the documented bits; the generation grows by
+ *  - its result is a mask of the documented bits, GOOD_EDGE only with
+ *    NEW_EDGE (it qualifies the new edge); the generation grows by
  *    one exactly when USBTS_PRED_NEW_GEN is returned, and never otherwise;
  *  - usbts_model_time_of() is defined (no overflow) for every 64-bit x,
  *    and refuses x further than 2^45 microframes from the reference;
- *  - usbts_model_count_at() is monotonic in time: within one model, and
- *    across the models of one generation for non-decreasing query times
- *    (what successive GETs see);
+ *  - usbts_model_count_at() is monotonic in time within one model; across
+ *    the models of one generation, for non-decreasing query times (what
+ *    successive GETs see), a later count is behind an earlier one by k
+ *    microframes only when (k - 1) * 124925 ns is within the two answers'
+ *    claims combined (the uAPI's promise; see query_now());
+ *  - a read of the simulated counter is unwrapped to the true count (in
+ *    the generation's numbering) or starts a new generation;
  *  - count_at() and time_of() agree: time_of(count_at(t)) <= t <
  *    time_of(count_at(t) + 1).
  */
@@ -42,6 +47,8 @@
 
 #define T_MAX		((s64)1 << 62)
 #define QUERY_LIMIT	((s64)1 << 45)
+/* The shortest microframe a counter within 600 ppm of nominal runs. */
+#define PERIOD_MIN_NS	(USBTS_PRED_NOMINAL_NS - 75)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -104,6 +111,15 @@ struct state {
 	s64 q_t;
 	u32 q_gen;
 	s64 q_x;
+	u64 q_acc;		/* its claim for the start of q_x */
+	/*
+	 * Truth: since the generation began with a read of the simulated
+	 * counter, which has run continuously (rate changes only) and been
+	 * read only by sim_read(), the predictor's count of each read is
+	 * the simulated count plus truth_off.
+	 */
+	int truth;
+	s64 truth_off;
 };
 
 static void fail(const char *what, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -121,7 +137,8 @@ static void fail(const char *what, ...)
 	abort();
 }
 
-static void add_read(struct state *st, s64 pre, s64 post, u32 mfindex)
+/* Returns add_read()'s result; negative when refused. */
+static int add_read(struct state *st, s64 pre, s64 post, u32 mfindex)
 {
 	int refuse = pre > post || mfindex > USBTS_PRED_MFINDEX_MASK ||
 		     (st->have_read && pre < st->last_pre);
@@ -142,13 +159,16 @@ static void add_read(struct state *st, s64 pre, s64 post, u32 mfindex)
 			     " returned %d, not -EINVAL", pre, post, mfindex, st->last_pre, ret);
 		if (memcmp(&st->saved, &st->pred, sizeof(st->pred)))
 			fail("a refused read changed the predictor");
-		return;
+		return ret;
 	}
 	if (ret < 0)
 		fail("valid read pre %" PRId64 " post %" PRId64 " mfindex %u refused (%d)",
 		     pre, post, mfindex, ret);
-	if (ret & ~(USBTS_PRED_NEW_GEN | USBTS_PRED_NEW_EDGE | USBTS_PRED_PRUNED))
+	if (ret & ~(USBTS_PRED_NEW_GEN | USBTS_PRED_NEW_EDGE | USBTS_PRED_PRUNED |
+		    USBTS_PRED_GOOD_EDGE))
 		fail("result %#x has undocumented bits", ret);
+	if ((ret & USBTS_PRED_GOOD_EDGE) && !(ret & USBTS_PRED_NEW_EDGE))
+		fail("result %#x: GOOD_EDGE without NEW_EDGE", ret);
 	if (ret & USBTS_PRED_NEW_GEN) {
 		if (st->pred.model.gen != st->gen + 1)
 			fail("NEW_GEN, but generation %u -> %u", st->gen, st->pred.model.gen);
@@ -158,6 +178,7 @@ static void add_read(struct state *st, s64 pre, s64 post, u32 mfindex)
 	st->gen = st->pred.model.gen;
 	st->have_read = 1;
 	st->last_pre = pre;
+	return ret;
 }
 
 /* A read of the simulated counter, sampled somewhere in [pre, post]. */
@@ -166,6 +187,7 @@ static void sim_read(struct state *st, struct sim *s, struct in *in)
 	uint64_t dt = take(in, 2), w = take(in, 1);
 	unsigned int mode = (unsigned int)take(in, 1);
 	s64 pre, post, at;
+	int ret;
 
 	/* mostly short steps, sometimes long gaps and preempted reads */
 	if (mode & 0x80)
@@ -177,8 +199,24 @@ static void sim_read(struct state *st, struct sim *s, struct in *in)
 		pre = T_MAX - 70000;
 	post = pre + (s64)w;
 	at = pre + (s64)((w * (mode & 0xf)) / 15);
-	add_read(st, pre, post, (u32)(sim_x(s, at) & USBTS_PRED_MFINDEX_MASK));
+	ret = add_read(st, pre, post, (u32)(sim_x(s, at) & USBTS_PRED_MFINDEX_MASK));
 	s->now = post;
+	/*
+	 * The unwrap never picks the wrong one of frames 2^14 apart: when it
+	 * cannot be sure, the read starts a new generation.
+	 */
+	if (ret >= 0 && s->period_ps && !s->frozen) {
+		if (ret & USBTS_PRED_NEW_GEN) {
+			st->truth = 1;
+			st->truth_off = st->pred.last_x - sim_x(s, at);
+		} else if (st->truth && st->pred.last_x != sim_x(s, at) + st->truth_off) {
+			fail("read of frame %" PRId64 " (truth) unwrapped to %" PRId64
+			     ", not %" PRId64, sim_x(s, at), st->pred.last_x,
+			     sim_x(s, at) + st->truth_off);
+		}
+	} else {
+		st->truth = 0;
+	}
 }
 
 /* Anything: times anywhere in the domain, mfindex any u32. */
@@ -200,7 +238,8 @@ static void raw_read(struct state *st, struct sim *s, struct in *in)
 	if (post < 0 || post >= T_MAX)
 		post = pre;
 	mfindex = mode & 2 ? (u32)take(in, 4) : (u32)take(in, 2) & USBTS_PRED_MFINDEX_MASK;
-	add_read(st, pre, post, mfindex);
+	if (add_read(st, pre, post, mfindex) >= 0)
+		st->truth = 0;
 	if (post > s->now && pre <= post)
 		s->now = post;
 }
@@ -267,29 +306,53 @@ static void query_now(struct state *st, struct sim *s, struct in *in)
 	if (!usbts_model_count_at(m, t, &x))
 		fail("count_at refused with a valid model");
 	TRACE("# now %" PRId64 ": count_at -> %" PRId64 "\n", t, x);
-	if (st->have_query && st->q_gen == m->gen && x < st->q_x)
+	/* time_of() refuses frames over 2^45 from the reference, count_at() not */
+	if (!usbts_model_time_of(m, x, &t0, &a0))
+		a0 = U64_MAX;
+	else if (t0 > t)
+		fail("time_of(count_at(%" PRId64 ") = %" PRId64 ") = %" PRId64 " is later",
+		     t, x, t0);
+	if (!usbts_model_time_of(m, x + 1, &t1, &a1))
+		a1 = U64_MAX;
+	else if (t1 <= t)
+		fail("time_of(count_at(%" PRId64 ") + 1 = %" PRId64 ") = %" PRId64
+		     " is not later", t, x + 1, t1);
+	/* the uAPI states the promise with a0: a1 exceeds it by at most 400 ns */
+	if (a0 != U64_MAX && a1 != U64_MAX && a1 > a0 + 400)
+		fail("claim %" PRIu64 " ns for frame %" PRId64 " but %" PRIu64
+		     " ns for the next", a0, x, a1);
+	/*
+	 * The uAPI's promise (Generations): a later answer x2 (at t2, claim
+	 * a2 for the start of x2 + 1) is behind an earlier one x1 (at t1 <=
+	 * t2, claim a1 for the start of x1) by k microframes only if
+	 * (k - 1) * PERIOD_MIN <= a1 + a2.  Both claims holding, start(x1) <=
+	 * t1 + a1 and start(x2 + 1) > t2 - a2, and the counter takes at
+	 * least (k - 1) * PERIOD_MIN from x2 + 1 to x1.  A larger step back
+	 * means two of the predictor's claims contradict each other.
+	 */
+	if (st->have_query && st->q_gen == m->gen && x < st->q_x &&
+	    st->q_acc != U64_MAX && a1 != U64_MAX &&
+	    (u64)(st->q_x - x - 1) * PERIOD_MIN_NS > st->q_acc + a1)
 		fail("count went back in generation %u: %" PRId64 " at t %" PRId64
-		     ", then %" PRId64 " at t %" PRId64, m->gen, st->q_x, st->q_t, x, t);
+		     " (claim %" PRIu64 " ns), then %" PRId64 " at t %" PRId64
+		     " (claim %" PRIu64 " ns for the next frame)",
+		     m->gen, st->q_x, st->q_t, st->q_acc, x, t, a1);
 	st->have_query = 1;
 	st->q_t = t;
 	st->q_gen = m->gen;
 	st->q_x = x;
-
-	if (usbts_model_time_of(m, x, &t0, &a0) && t0 > t)
-		fail("time_of(count_at(%" PRId64 ") = %" PRId64 ") = %" PRId64 " is later",
-		     t, x, t0);
-	if (usbts_model_time_of(m, x + 1, &t1, &a1) && t1 <= t)
-		fail("time_of(count_at(%" PRId64 ") + 1 = %" PRId64 ") = %" PRId64
-		     " is not later", t, x + 1, t1);
+	st->q_acc = a0;
 }
 
 /* Disturb the simulated counter: jump, stop, restart, change rate. */
-static void sim_disturb(struct sim *s, struct in *in)
+static void sim_disturb(struct state *st, struct sim *s, struct in *in)
 {
 	unsigned int mode = (unsigned int)take(in, 1);
 	s64 x = sim_x(s, s->now);
 
 	TRACE("# counter: %s\n", (const char *[]){ "jump", "stop", "run", "rate" }[mode & 3]);
+	if ((mode & 3) != 3)
+		st->truth = 0;
 	switch (mode & 3) {
 	case 0:		/* jump (a reset): count from anywhere */
 		s->x0 = (s64)(take(in, 2) & USBTS_PRED_MFINDEX_MASK);
@@ -351,7 +414,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			query_now(&st, &s, &in);
 			break;
 		default:
-			sim_disturb(&s, &in);
+			sim_disturb(&st, &s, &in);
 			break;
 		}
 	}

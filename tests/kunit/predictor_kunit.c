@@ -126,12 +126,21 @@ static void usbts_pred_extremes(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, tv_horizon_ok(&st->p.model, 20000));
 }
 
+/* Reads no counter within 600 ppm of nominal explains start a generation. */
+static void usbts_pred_impossible_read(struct kunit *test)
+{
+	const char *why = tv_impossible_read();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
 	KUNIT_CASE(usbts_pred_rejects_bad_reads),
 	KUNIT_CASE(usbts_pred_round_trip),
 	KUNIT_CASE(usbts_pred_extremes),
+	KUNIT_CASE(usbts_pred_impossible_read),
 	{}
 };
 

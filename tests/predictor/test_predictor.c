@@ -77,6 +77,18 @@ int main(void)
 		printf("not ok %u - horizon\n", ++i);
 		failed++;
 	}
+	{
+		const char *why = tv_impossible_read();
+
+		if (why) {
+			printf("  FAIL: %s\n", why);
+			printf("not ok %u - impossible read starts a generation\n", ++i);
+			failed++;
+		} else {
+			printf("ok %u - impossible read starts a generation\n", ++i);
+			passed++;
+		}
+	}
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

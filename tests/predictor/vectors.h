@@ -461,6 +461,35 @@ static bool tv_horizon_ok(const struct usbts_model *m, u64 want)
 	return usbts_model_horizon(m, 1) == 0;
 }
 
+/*
+ * Two reads no counter within 600 ppm of nominal can produce: 62 us apart,
+ * 1194 microframes apart.  The model (one edge, 250 s before) is unsure by
+ * about 150 ms there, so the second read misses no claim; it must start a
+ * new generation all the same, not be numbered as if the counter had run.
+ * Returns NULL when it does, else what went wrong.
+ */
+static const char *tv_impossible_read(void)
+{
+	static struct usbts_pred p;
+	const s64 t = 1000000000LL, gap = 250 * 1000000000LL;
+	const u32 raw = (101 + 2000000) & USBTS_PRED_MFINDEX_MASK;
+	int ret;
+
+	usbts_pred_init(&p);
+	usbts_pred_add_read(&p, t, t + 300, 100);
+	ret = usbts_pred_add_read(&p, t + 50000, t + 50300, 101);
+	if (ret < 0 || !(ret & USBTS_PRED_NEW_EDGE) || !p.model.valid)
+		return "no model from the first edge";
+	ret = usbts_pred_add_read(&p, t + gap, t + gap + 300, raw);
+	if (ret < 0 || (ret & USBTS_PRED_NEW_GEN) || p.last_x != 101 + 2000000)
+		return "a read that fits the model 250 s out was not numbered on";
+	ret = usbts_pred_add_read(&p, t + gap + 62000, t + gap + 62300,
+				  (raw + 1194) & USBTS_PRED_MFINDEX_MASK);
+	if (ret < 0 || !(ret & USBTS_PRED_NEW_GEN))
+		return "a read 1194 frames on after 62 us kept the generation";
+	return NULL;
+}
+
 #define MS 1000000LL
 #define S TV_NS_PER_S
 
@@ -539,6 +568,15 @@ static const struct tv_case tv_cases[] = {
 	{ .name = "extended count past 2^32 microframes", .raw0 = 2,
 	  .ppb = 1000, .burst_every = 600 * S, .duration = 560000 * S,
 	  .min_within_pm = 990, .check_unwrap = true, .past_2_32 = true },
+	/*
+	 * After 200 days no model knows which of the 2^14-frame wraps a read
+	 * is in: the read must start a generation, not be numbered off by
+	 * whole wraps (as it was, with the count going back by thousands).
+	 */
+	{ .name = "unwrap: one burst 200 days after the first second", .raw0 = 4000,
+	  .ppb = 500000, .lat_ns = 25000, .jitter_ns = 5000,
+	  .burst_every = 200 * 86400 * S, .duration = 201 * 86400 * S,
+	  .gens = 2, .check_unwrap = true },
 	{ .name = "honesty: 10 minutes, outliers", .raw0 = 321,
 	  .ppb = -333000, .outlier_every = 97, .duration = 600 * S,
 	  .max_err_ns = 400, .min_within_pm = 990, .check_unwrap = true },
