@@ -277,10 +277,11 @@ $(BUILD)/fuzz/fuzz_predictor: $(PREDICTOR) tests/fuzz/fuzz_predictor.c
 	@mkdir -p $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ drivers/predictor.c tests/fuzz/fuzz_predictor.c
 
-$(BUILD)/fuzz/fuzz_replay: $(PREDICTOR) tests/fuzz/fuzz_replay.c tools/usbts/replay.c tools/usbts/tool.h
+$(BUILD)/fuzz/fuzz_replay: $(PREDICTOR) tests/fuzz/fuzz_replay.c tools/usbts/replay.c \
+			   tools/usbts/common.c tools/usbts/tool.h tools/lib/usbts.c
 	@mkdir -p $(BUILD)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itools/lib -Itools/usbts -o $@ drivers/predictor.c \
-		tools/usbts/replay.c tests/fuzz/fuzz_replay.c
+		tools/usbts/replay.c tools/usbts/common.c tools/lib/usbts.c tests/fuzz/fuzz_replay.c
 
 fuzz-bins: $(BUILD)/fuzz/fuzz_predictor $(BUILD)/fuzz/fuzz_replay
 
