@@ -283,20 +283,38 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 static s64 to_clock(struct usbts_sysclock *sc, s64 raw, s64 now, u32 clock,
 		    u64 *acc)
 {
-	u64 err;
-	s64 t;
+	u64 err, elo, ehi, span;
+	s64 t, lo, hi;
 
 	if (usbts_sysclock_from_raw(sc, raw, now, clock, &t, &err)) {
 		*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
 		return 0;
 	}
-	/* an accuracy in raw ns is longer or shorter in a steered clock */
-	if (*acc != USB_TIMESYNC_ACCURACY_UNKNOWN &&
-	    clock != USB_TIMESYNC_CLOCK_MONOTONIC_RAW && *acc < (u64)1 << 62)
-		*acc = usbts_sysclock_stretch(sc, *acc);
-	if (*acc != USB_TIMESYNC_ACCURACY_UNKNOWN)
-		*acc = err > USB_TIMESYNC_ACCURACY_UNKNOWN - *acc ?
-		       USB_TIMESYNC_ACCURACY_UNKNOWN : *acc + err;
+	if (*acc == USB_TIMESYNC_ACCURACY_UNKNOWN)
+		return t;
+	if (*acc >= (u64)1 << 62) {
+		*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
+		return t;
+	}
+	/*
+	 * The interval the truth lies in, [raw - acc, raw + acc], is longer
+	 * or shorter in a steered clock, by the rate the clock had then:
+	 * convert both ends, not only the middle.
+	 */
+	if (*acc && clock != USB_TIMESYNC_CLOCK_MONOTONIC_RAW) {
+		if (usbts_sysclock_from_raw(sc, raw - (s64)*acc, now, clock, &lo,
+					    &elo) ||
+		    usbts_sysclock_from_raw(sc, raw + (s64)*acc, now, clock, &hi,
+					    &ehi)) {
+			*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
+			return t;
+		}
+		span = max_t(u64, t > lo ? t - lo : 0, hi > t ? hi - t : 0);
+		err = max3(err, elo, ehi);
+	} else {
+		span = *acc;
+	}
+	*acc = span + err;
 	return t;
 }
 

@@ -495,7 +495,9 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
 	 */
 	if (precise_state(ctrl) == -EAGAIN) {
 		mutex_lock(&ctrl->lock);
-		if (ctrl->sampling && !ctrl->suspended)
+		/* the worker may have published while this waited for the lock */
+		if (ctrl->sampling && !ctrl->suspended &&
+		    precise_state(ctrl) == -EAGAIN)
 			sample_and_rearm(ctrl);
 		mutex_unlock(&ctrl->lock);
 	}
@@ -572,9 +574,12 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 		err = -ENODEV;
 		goto out;
 	}
-	/* the last STOP released the controller after this call found it */
+	/*
+	 * The last STOP released the controller after this call found it
+	 * (ENOENT), or it is being removed (ENODEV, before it is marked dead).
+	 */
 	if (!ctrl->sampling) {
-		err = -ENOENT;
+		err = ctrl->ops->state(ctrl->ctx) == -ENODEV ? -ENODEV : -ENOENT;
 		goto out;
 	}
 	if (ctrl->suspended) {

@@ -15,7 +15,6 @@
  */
 #include <linux/errno.h>
 #include <linux/ktime.h>
-#include <linux/math64.h>
 #include <linux/pvclock_gtod.h>
 #include <linux/timekeeper_internal.h>
 #include <linux/timekeeping.h>
@@ -150,32 +149,4 @@ int usbts_sysclock_from_raw(struct usbts_sysclock *sc, s64 raw, s64 now_raw,
 		*t_ns = ktime_to_ns(ktime_mono_to_any(ns_to_ktime(mono),
 						      usbts_offs[clock]));
 	return 0;
-}
-
-/**
- * usbts_sysclock_stretch() - a CLOCK_MONOTONIC_RAW interval in the steered
- *	clocks
- * @sc: map
- * @ns: an interval (an accuracy) in raw ns
- *
- * The steered clocks run at the timekeeper's rate relative to the raw one:
- * an error of @ns raw ns is that many ns times the rate in them.  The
- * current rate is used, plus 2^-10 (977 ppm) for a rate that differed
- * around the time in question (NTP moves the rate by at most 1000 ppm:
- * 500 of frequency and 500 of adjtime() slew).  Lock-free, never sleeps.
- *
- * Return: a bound on @ns in CLOCK_MONOTONIC ns, rounded up.
- */
-u64 usbts_sysclock_stretch(struct usbts_sysclock *sc, u64 ns)
-{
-	unsigned int seq;
-	s64 slope;
-	u64 mag;
-
-	do {
-		seq = read_seqcount_begin(&sc->seq);
-		slope = sc->map.last.slope;
-	} while (read_seqcount_retry(&sc->seq, seq));
-	mag = slope < 0 ? -(u64)slope : (u64)slope;
-	return ns + mul_u64_u64_shr(ns, mag, USBTS_CLOCKMAP_SHIFT) + (ns >> 10) + 1;
 }

@@ -33,7 +33,6 @@ struct usbts_sysclock {
 void usbts_sysclock_init(struct usbts_sysclock *sc);
 int usbts_sysclock_start(struct usbts_sysclock *sc);
 void usbts_sysclock_stop(struct usbts_sysclock *sc);
-u64 usbts_sysclock_stretch(struct usbts_sysclock *sc, u64 ns);
 int usbts_sysclock_from_raw(struct usbts_sysclock *sc, s64 raw, s64 now_raw,
 			    u32 clock, s64 *t_ns, u64 *err_ns);
 
