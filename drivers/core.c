@@ -155,6 +155,8 @@ static int read_one(struct usbts_ctrl *ctrl, s64 *pre, s64 *post, u32 *v)
 	unsigned long flags;
 	int err;
 
+	if (ctrl->ops->prepare)
+		ctrl->ops->prepare(ctrl->ctx);
 	local_irq_save(flags);
 	*pre = ktime_get_raw_ns();
 	err = ctrl->ops->read(ctrl->ctx, v);
@@ -169,6 +171,8 @@ static int read_both(struct usbts_ctrl *ctrl, struct usbts_read *r)
 	unsigned long flags;
 	int err;
 
+	if (ctrl->ops->prepare)
+		ctrl->ops->prepare(ctrl->ctx);
 	local_irq_save(flags);
 	r->pre = ktime_get_ns();
 	r->raw_pre = ktime_get_raw_ns();

@@ -24,6 +24,9 @@ struct seq_file;
 
 /**
  * struct usbts_counter_ops - how the core reaches one frame counter
+ * @prepare: optional; called before each @read with interrupts on and
+ *	@ctx's controller lock held, for work @read must not do with
+ *	interrupts off (test builds decide an injected fault here).
  * @read: read the raw 14-bit MFINDEX.  Called with interrupts disabled,
  *	between two clock reads.  Returns 0; -EAGAIN while the controller is
  *	not running or suspended, or for a read that failed transiently (an
@@ -36,6 +39,7 @@ struct seq_file;
  *	tracking object is freed.
  */
 struct usbts_counter_ops {
+	void (*prepare)(void *ctx);
 	int (*read)(void *ctx, u32 *mfindex);
 	int (*state)(void *ctx);
 	int (*hold)(void *ctx);

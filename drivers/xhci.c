@@ -31,6 +31,7 @@
  */
 static DECLARE_FAULT_ATTR(usbts_fail_mfindex);
 
+/* should_fail() may take a sleeping lock on PREEMPT_RT: interrupts on */
 static bool fail_mfindex(void)
 {
 	return should_fail(&usbts_fail_mfindex, 1);
@@ -70,6 +71,7 @@ void usbts_xhci_debugfs(struct dentry *dir)
  * @rh: the root hubs (referenced); rh[0], the primary hcd's, is kept awake
  *	while tracked, rh[1] (a USB 3 shared hcd's, if any) only tells removal
  * @held: runtime PM references taken by hold()
+ * @inject: the next read returns all-ones (test builds, set by prepare())
  */
 struct usbts_xhci {
 	struct usb_hcd *hcd;
@@ -77,6 +79,7 @@ struct usbts_xhci {
 	void __iomem *mfindex;
 	struct usb_device *rh[2];
 	bool held;
+	bool inject;
 };
 
 /*
@@ -123,7 +126,7 @@ static int xhci_read(void *ctx, u32 *mfindex)
 
 	if (err)
 		return err;
-	v = fail_mfindex() ? ~0u : readl(x->mfindex);
+	v = x->inject ? ~0u : readl(x->mfindex);
 	/*
 	 * All-ones: the read did not reach the device.  That is transient
 	 * during PCIe error recovery or a link retrain; a device that is
@@ -218,7 +221,16 @@ static void xhci_free(void *ctx)
 	kfree(x);
 }
 
+/* Decide an injected fault for the next read while interrupts are on. */
+static void xhci_prepare(void *ctx)
+{
+	struct usbts_xhci *x = ctx;
+
+	x->inject = fail_mfindex();
+}
+
 const struct usbts_counter_ops usbts_xhci_ops = {
+	.prepare = xhci_prepare,
 	.read = xhci_read,
 	.state = xhci_state,
 	.hold = xhci_hold,
