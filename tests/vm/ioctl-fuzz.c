@@ -443,27 +443,16 @@ static size_t touched(const struct usb_timesync_samples *s)
 static uint64_t counts[C_CLASSES][MAX_ERRNO + 1];	/* [0] = success */
 static uint64_t ptr_counts[P_KINDS];
 
+/* glibc names every errno ("EINVAL"); 0 is "ok" */
 static const char *errname(int e)
 {
 	static char buf[16];
+	const char *name = e ? strerrorname_np(e) : "ok";
 
-	switch (e) {
-	case 0: return "ok";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case ENOENT: return "ENOENT";
-	case ENODEV: return "ENODEV";
-	case EAGAIN: return "EAGAIN";
-	case ENOTTY: return "ENOTTY";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EINTR: return "EINTR";
-	case ENOSPC: return "ENOSPC";
-	case ENOMEM: return "ENOMEM";
-	default:
-		snprintf(buf, sizeof(buf), "errno %d", e);
-		return buf;
-	}
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "errno %d", e);
+	return buf;
 }
 
 static int in_list(const int *l, int e)

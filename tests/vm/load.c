@@ -96,28 +96,16 @@ static void report(const char *fmt, ...)
 	pthread_mutex_unlock(&lock);
 }
 
+/* glibc names every errno ("EINVAL"); 0 is "ok" */
 static const char *errname(int e)
 {
 	static __thread char buf[16];
+	const char *name = e ? strerrorname_np(e) : "ok";
 
-	switch (e) {
-	case 0: return "ok";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case ENOENT: return "ENOENT";
-	case ENODEV: return "ENODEV";
-	case EAGAIN: return "EAGAIN";
-	case ENOTTY: return "ENOTTY";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EINTR: return "EINTR";
-	case ENOSPC: return "ENOSPC";
-	case ENOMEM: return "ENOMEM";
-	case EBUSY: return "EBUSY";
-	default:
-		snprintf(buf, sizeof(buf), "errno%d", e);
-		return buf;
-	}
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "errno%d", e);
+	return buf;
 }
 
 static int errno_by_name(const char *s)
