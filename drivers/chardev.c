@@ -283,8 +283,8 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 static s64 to_clock(struct usbts_sysclock *sc, s64 raw, s64 now, u32 clock,
 		    u64 *acc)
 {
-	u64 err, elo, ehi, span;
-	s64 t, lo, hi;
+	u64 err, elo, ehi, emid, span;
+	s64 t, lo, hi, mid;
 
 	if (usbts_sysclock_from_raw(sc, raw, now, clock, &t, &err)) {
 		*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
@@ -302,15 +302,18 @@ static s64 to_clock(struct usbts_sysclock *sc, s64 raw, s64 now, u32 clock,
 	 * convert both ends, not only the middle.
 	 */
 	if (*acc && clock != USB_TIMESYNC_CLOCK_MONOTONIC_RAW) {
-		if (usbts_sysclock_from_raw(sc, raw - (s64)*acc, now, clock, &lo,
-					    &elo) ||
-		    usbts_sysclock_from_raw(sc, raw + (s64)*acc, now, clock, &hi,
-					    &ehi)) {
+		/* in MONOTONIC: a REALTIME step between the calls cannot count */
+		if (usbts_sysclock_from_raw(sc, raw, now,
+					    USB_TIMESYNC_CLOCK_MONOTONIC, &mid, &emid) ||
+		    usbts_sysclock_from_raw(sc, raw - (s64)*acc, now,
+					    USB_TIMESYNC_CLOCK_MONOTONIC, &lo, &elo) ||
+		    usbts_sysclock_from_raw(sc, raw + (s64)*acc, now,
+					    USB_TIMESYNC_CLOCK_MONOTONIC, &hi, &ehi)) {
 			*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
 			return t;
 		}
-		span = max_t(u64, t > lo ? t - lo : 0, hi > t ? hi - t : 0);
-		err = max3(err, elo, ehi);
+		span = max_t(u64, mid > lo ? mid - lo : 0, hi > mid ? hi - mid : 0);
+		err = max3(max(err, emid), elo, ehi);
 	} else {
 		span = *acc;
 	}

@@ -457,10 +457,14 @@ void usbts_kill(struct usbts_registry *reg, const void *key)
 	list_for_each_entry_safe(ctrl, tmp, &reg->ctrls, node) {
 		if (ctrl->key != key)
 			continue;
-		ctrl_stop(ctrl);
+		/*
+		 * Dead before the sampler stops: a SAMPLE or GET that meets
+		 * the stopped controller must see ENODEV, not a stopped handle.
+		 */
 		mutex_lock(&ctrl->lock);
 		WRITE_ONCE(ctrl->dead, true);
 		mutex_unlock(&ctrl->lock);
+		ctrl_stop(ctrl);
 		wake_up_all(&ctrl->wq);
 	}
 	mutex_unlock(&reg->lock);

@@ -226,7 +226,8 @@ static void xhci_prepare(void *ctx)
 {
 	struct usbts_xhci *x = ctx;
 
-	x->inject = fail_mfindex();
+	/* only a read that will reach the register uses up a fault */
+	x->inject = !xhci_state(ctx) && fail_mfindex();
 }
 
 const struct usbts_counter_ops usbts_xhci_ops = {
