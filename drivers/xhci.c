@@ -91,8 +91,10 @@ struct usbts_xhci {
  */
 static bool xhci_gone(struct usbts_xhci *x)
 {
+	/* xhci-pci removes the USB 3 hcd first: its root hub going is the start */
 	return HCD_DEAD(x->hcd) || !x->hcd->rh_registered ||
-	       READ_ONCE(x->rh[0]->state) == USB_STATE_NOTATTACHED;
+	       READ_ONCE(x->rh[0]->state) == USB_STATE_NOTATTACHED ||
+	       (x->rh[1] && READ_ONCE(x->rh[1]->state) == USB_STATE_NOTATTACHED);
 }
 
 /*
@@ -156,8 +158,7 @@ static void xhci_release(void *ctx)
  */
 static int hold_error(struct usbts_xhci *x)
 {
-	if (xhci_gone(x) || !device_is_registered(x->dev) ||
-	    (x->rh[1] && READ_ONCE(x->rh[1]->state) == USB_STATE_NOTATTACHED))
+	if (xhci_gone(x) || !device_is_registered(x->dev))
 		return -ENODEV;
 	return -EAGAIN;
 }
