@@ -339,6 +339,9 @@ vm-bins: $(BUILD)/usbts $(BUILD)/usbts-demo $(BUILD)/vm/libusb-track
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \
 		-o $(BUILD)/vm/usbts-conformance tests/vm/conformance.c -pthread
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
+		-Iinclude/uapi -I$(KSRC)/tools/testing/selftests \
+		-o $(BUILD)/vm/usbts-scenarios tests/vm/scenarios.c -pthread
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude/uapi \
 		-o $(BUILD)/vm/usbts-ioctl-fuzz tests/vm/ioctl-fuzz.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -pthread -Iinclude/uapi \
@@ -427,6 +430,11 @@ vm-test-debug: vm-bins vm-logcheck-test
 
 vm-test-faults: vm-bins
 	tests/vm/run -- vmctl-tests.sh
+
+# Issue 7 scenarios 1, 2, 3 and 6 (tests/vm/scenarios.c): device unplug,
+# xHCI hot-unplug, suspend cycles, rmmod/insmod, through the host agent
+vm-test-scenarios: vm-bins
+	tests/vm/run --kernel $(VM_KERNEL) -- usbts-scenarios
 
 demo: deps vm-bins
 	tests/vm/run -- usbts-demo 10 | sed -n '/usbts-vm: running/,/usbts-vm: exit/p'

@@ -32,152 +32,7 @@
 
 #include "kselftest_harness.h"
 
-#define DEV "/dev/usb-timesync"
-
-static int read_sysfs(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, (int)len, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-static int write_sysfs(const char *path, const char *v)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, v, strlen(v));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-/* The USB 2 bus of the n-th controller driven by @driver (sorted by bus). */
-static int find_bus(const char *driver, int nth)
-{
-	char path[PATH_MAX], link[PATH_MAX], buf[64];
-	int bus, found = 0;
-
-	for (bus = 1; bus < 64; bus++) {
-		ssize_t n;
-
-		snprintf(path, sizeof(path), "/sys/bus/usb/devices/usb%d/../driver", bus);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = 0;
-		if (strcmp(strrchr(link, '/') + 1, driver))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/usb/devices/usb%d/speed", bus);
-		if (read_sysfs(path, buf, sizeof(buf)) || strcmp(buf, "480"))
-			continue;
-		if (found++ == nth)
-			return bus;
-	}
-	return -1;
-}
-
-/* Rescan PCI and wait up to 10 s for the second xHCI's USB 2 bus. */
-static int rescan_second_xhci(void)
-{
-	int i, bus = -1;
-
-	write_sysfs("/sys/bus/pci/rescan", "1");
-	for (i = 0; i < 100 && bus < 0; i++) {
-		bus = find_bus("xhci_hcd", 1);
-		if (bus < 0)
-			usleep(100000);
-	}
-	/* let its root hubs finish enumerating */
-	usleep(500000);
-	return bus;
-}
-
-/* devnum of the device on @bus whose product string is @product */
-static int find_dev(int bus, const char *product, char *name, size_t len)
-{
-	char path[PATH_MAX], buf[128];
-	struct dirent *d;
-	DIR *dir = opendir("/sys/bus/usb/devices");
-	int devnum = -1;
-
-	if (!dir)
-		return -1;
-	while ((d = readdir(dir))) {
-		if (atoi(d->d_name) != bus || !strchr(d->d_name, '-') || strchr(d->d_name, ':'))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/product", d->d_name);
-		if (read_sysfs(path, buf, sizeof(buf)) || strcmp(buf, product))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/devnum", d->d_name);
-		if (!read_sysfs(path, buf, sizeof(buf))) {
-			devnum = atoi(buf);
-			if (name)
-				snprintf(name, len, "%s", d->d_name);
-		}
-		break;
-	}
-	closedir(dir);
-	return devnum;
-}
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int start(int fd, int bus, int dev, unsigned int flags, __u32 *handle)
-{
-	struct usb_timesync_start s;
-
-	memset(&s, 0xcc, sizeof(s));
-	memset(s.reserved, 0, sizeof(s.reserved));
-	s.device_fd = 0;
-	s.pad = 0;
-	s.busnum = bus;
-	s.devnum = dev;
-	s.flags = flags;
-	if (ioctl(fd, USB_TIMESYNC_IOC_START_TRACKING, &s))
-		return -errno;
-	*handle = s.handle;
-	return 0;
-}
-
-static int get(int fd, __u32 handle, __u32 clock, int with_input, __u32 frame,
-	       __u32 uframe, struct usb_timesync_frame_time *out)
-{
-	struct usb_timesync_frame_time g;
-
-	/* outputs 0xcc, so that one the kernel forgot to write shows */
-	memset(&g, 0xcc, sizeof(g));
-	memset(g.reserved, 0, sizeof(g.reserved));
-	g.handle = handle;
-	g.clock = clock;
-	g.flags = with_input ? USB_TIMESYNC_FRAME_INPUT_VALID : 0;
-	g.input_frame = with_input ? frame : 0;
-	g.input_microframe = with_input ? uframe : 0;
-	if (ioctl(fd, USB_TIMESYNC_IOC_GET_FRAME_NUMBER_AND_TIME, &g))
-		return -errno;
-	*out = g;
-	return 0;
-}
-
-static __u64 uframes(const struct usb_timesync_frame_time *g)
-{
-	return (__u64)g->current_usb_frame * 8 + g->current_hw_microframe;
-}
+#include "vmtest.h"
 
 FIXTURE(ts) {
 	int fd;
@@ -1160,11 +1015,6 @@ TEST_F(ts, stop_then_get_enoent)
 #define USER_GID	1000
 #define GRANT_GID	1001
 
-/* /dev/bus/usb/BBB/DDD of device @dev on @bus */
-static void node_path(char *buf, size_t len, int bus, int dev)
-{
-	snprintf(buf, len, "/dev/bus/usb/%03d/%03d", bus, dev);
-}
 
 /*
  * START in a child that runs as an unprivileged user (USER_UID, no
@@ -1453,62 +1303,6 @@ TEST_F(ts, get_never_sleeps_while_sample_publishes)
 
 /* ---- system suspend and resume ------------------------------------------ */
 
-/*
- * SAMPLE one raw read, then ask GET when that microframe began: the read
- * happened in it, so its start lies in (pre - 125 us, post], and GET's
- * answer must be within accuracy_ns of that.  Returns -EAGAIN if SAMPLE or
- * GET refused (documented, fine), else 0 with *out set.
- */
-static int check_vs_sample(struct __test_metadata *_metadata, int fd, __u32 h,
-			   struct usb_timesync_frame_time *out)
-{
-	static struct usb_timesync_samples s;
-	struct usb_timesync_frame_time a, b;
-	__u64 x;
-	int d, err;
-
-	s.handle = h;
-	s.n_samples = 1;
-	s.reserved = 0;
-	if (ioctl(fd, USB_TIMESYNC_IOC_SAMPLE, &s)) {
-		ASSERT_EQ(EAGAIN, errno);
-		return -EAGAIN;
-	}
-	err = get(fd, h, 0, 0, 0, 0, &a);
-	if (err == -EAGAIN)
-		return err;
-	ASSERT_EQ(0, err);
-	/* the sampled microframe, in a's extended numbering */
-	d = ((a.current_hw_frame * 8 + a.current_hw_microframe) - s.samples[0].mfindex + 8192) &
-	    16383;
-	d -= 8192;
-	/*
-	 * GET came within a second of SAMPLE; right at an edge its answer
-	 * may name the microframe before, within its accuracy (the uAPI's
-	 * promise for successive answers, Generations).
-	 */
-	ASSERT_GE(d, -1);
-	ASSERT_LT(d, 8000);
-	x = uframes(&a) - d;
-	err = get(fd, h, 0, 1, (__u32)(x >> 3), x & 7, &b);
-	if (err == -EAGAIN)
-		return err;
-	ASSERT_EQ(0, err);
-	if (b.generation != a.generation)
-		return -EAGAIN;	/* a new generation between the two: try again */
-	if (b.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN) {
-		EXPECT_LE(b.time_at_input_ns - (int64_t)b.accuracy_ns, s.samples[0].post_ns);
-		EXPECT_GE(b.time_at_input_ns + (int64_t)b.accuracy_ns + 125000,
-			  s.samples[0].pre_ns);
-	}
-	*out = b;
-	return 0;
-}
-
-static int64_t elapsed_ns(int64_t since)
-{
-	return clock_ns(CLOCK_MONOTONIC) - since;
-}
 
 /*
  * System suspend and resume (freeze with pm_test=devices: the devices,
@@ -1530,7 +1324,7 @@ TEST_F_TIMEOUT(ts, suspend_resume_never_answers_from_before, 300)
 	static const int phase_ms[] = { 0, 50, 400, 1300, 2500, 18000, 20000 };
 	struct usb_timesync_frame_time g;
 	int64_t t0, settle[2], worst = 0;
-	int cycle, i, err, refused = 0, answered = 0;
+	int cycle, i, refused = 0, answered = 0;
 	__u32 hs[2];
 	__u64 g0[2];
 
@@ -1549,34 +1343,7 @@ TEST_F_TIMEOUT(ts, suspend_resume_never_answers_from_before, 300)
 		}
 		ASSERT_EQ(0, write_sysfs("/sys/power/state", "freeze"));
 		t0 = clock_ns(CLOCK_MONOTONIC);
-		settle[0] = settle[1] = -1;
-		while (elapsed_ns(t0) < 1500000000) {
-			for (i = 0; i < 2; i++) {
-				/*
-				 * GET before any SAMPLE of this controller since
-				 * the resume (SAMPLE's reads would show the
-				 * restart to the model): refused, or new.
-				 */
-				err = get(self->fd, hs[i], 0, 0, 0, 0, &g);
-				ASSERT_TRUE(err == 0 || err == -EAGAIN);
-				if (!err)
-					ASSERT_GT(g.generation, g0[i]);
-				err = check_vs_sample(_metadata, self->fd, hs[i], &g);
-				if (err) {
-					refused++;
-					continue;
-				}
-				answered++;
-				/* never the model from before the sleep */
-				ASSERT_GT(g.generation, g0[i]);
-				if (settle[i] < 0 && g.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN)
-					settle[i] = elapsed_ns(t0);
-			}
-			if (settle[0] >= 0 && settle[1] >= 0 &&
-			    elapsed_ns(t0) > 200000000)
-				break;
-			usleep(1000);
-		}
+		after_resume(_metadata, self->fd, hs, g0, 2, t0, settle, &answered, &refused);
 		for (i = 0; i < 2; i++) {
 			TH_LOG("cycle %d (phase %d ms), controller %d: accuracy known %.1f ms after resume",
 			       cycle, phase_ms[cycle], i, settle[i] / 1e6);
@@ -1593,24 +1360,6 @@ TEST_F_TIMEOUT(ts, suspend_resume_never_answers_from_before, 300)
 
 /* ---- debugfs: handle count, and injected all-ones reads ------------------- */
 
-#define DBG "/sys/kernel/debug/usb_timesync"
-
-/* Mount debugfs if needed; 0 if usb_timesync's directory is there. */
-static int have_debugfs(void)
-{
-	if (access(DBG, F_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	return access(DBG, F_OK);
-}
-
-static long read_long(const char *path)
-{
-	char buf[64];
-
-	if (read_sysfs(path, buf, sizeof(buf)))
-		return -1;
-	return atol(buf);
-}
 
 /* debugfs counts open handles; STOP and close bring it back down. */
 TEST_F(ts, debugfs_counts_handles)
