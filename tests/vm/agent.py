@@ -273,6 +273,7 @@ class Agent:
 def serve(agent, chan):
     agent.chan = chan
     buf = b""
+    answered = {}  # request id -> answer, for requests vmctl sends again
     while True:
         data = chan.recv(4096)
         if not data:
@@ -288,13 +289,21 @@ def serve(agent, chan):
                     agent.say("ignored: %r" % line)
                 continue
             rid = words[1]
+            if rid in answered:
+                # vmctl sent it again (no answer in time): answer again,
+                # never do it twice
+                agent.say("request %s again: answered before" % rid)
+                agent.send("ACK %s %s\n" % (rid, answered[rid]))
+                continue
             agent.say("request %s: %s" % (rid, " ".join(words[2:])))
             try:
                 ans = "ok " + agent.do(words[2:])
             except (QMPError, OSError, ValueError, IndexError) as e:
                 ans = "err %s" % (e or type(e).__name__)
+            ans = ans.replace("\n", " ")
+            answered[rid] = ans
             agent.say("answer %s: %s" % (rid, ans))
-            agent.send("ACK %s %s\n" % (rid, ans.replace("\n", " ")))
+            agent.send("ACK %s %s\n" % (rid, ans))
 
 
 def main():

@@ -50,6 +50,14 @@ msg=$(vmctl --timeout 1 delay 3 2>&1); rc=$?
 # the late answer to the timed-out request must not be taken for this one's
 sleep 3
 [ "$(vmctl ping)" = pong ] && ok "stale answer skipped" || bad "stale answer skipped"
+# a request without an answer is sent again, and the agent does it once:
+# three copies of "delay 2" would keep it busy for 6 s
+t0=$(date +%s)
+msg=$(VMCTL_RESEND=1 vmctl delay 2 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$msg" | grep -q 'sending it again' && echo "$msg" | grep -q 'delayed 2 s' &&
+	ok "resent request answered" || bad "resent request ($rc: $msg)"
+[ "$(vmctl ping)" = pong ] && [ $(($(date +%s) - t0)) -le 4 ] &&
+	ok "resent request done once" || bad "resent request done once ($(($(date +%s) - t0)) s)"
 
 # --- USB device unplug and replug ----------------------------------------------
 # (a slow debug kernel may still be enumerating it)
