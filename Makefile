@@ -404,10 +404,12 @@ vm-test-load: vm-bins
 	rc=$$?; grep -a -E '^usbts-load|^  |VIOLATION|^vm:' $(BUILD)/vm-load.log; \
 	echo "vm-test-load: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-load.log)"; exit $$rc
 
-# both, short, in one boot: what make check runs
+# both, short, in one boot: what make check runs (with LOAD_HOOK set, on 6.1)
 vm-test-reliability: vm-bins
 	tests/vm/run --kernel $(VM_KERNEL) --timeout 1800 -- sh -c \
-		'usbts-ioctl-fuzz --calls $(IOCTL_FUZZ_CALLS) --seed $(IOCTL_FUZZ_SEED) && usbts-load $(LOAD_ARGS)' \
+		'usbts-ioctl-fuzz --calls $(IOCTL_FUZZ_CALLS) --seed $(IOCTL_FUZZ_SEED) && \
+		usbts-load --duration $(LOAD_SECONDS) $(if $(LOAD_HOOK),--every $(LOAD_EVERY) \
+			--hook "$(LOAD_HOOK)" --hook-errnos $(LOAD_HOOK_ERRNOS))' \
 		>$(BUILD)/vm-reliability.log 2>&1; \
 	rc=$$?; grep -a -E '^usbts-|^  |VIOLATION|^vm:' $(BUILD)/vm-reliability.log; \
 	echo "vm-test-reliability: kernel $(VM_KERNEL), exit $$rc (log $(BUILD)/vm-reliability.log)"; exit $$rc
@@ -419,14 +421,28 @@ vm-logcheck-test:
 debug-kernel:
 	scripts/debug-kernel
 
-# one boot of the debug kernel: the conformance suite (with MFINDEX fault
-# injection) and unload/reload.  The agent's faults run on 6.1
-# (vm-test-faults) only, to keep this boot short.  Any xHCI removal on a
-# PREEMPT_RT kernel logs an upstream "sleeping function called from invalid
-# context" (usb_hcd_pci_remove() runs xhci_irq() with interrupts off);
+# One boot of the debug kernel (tests/vm/debug.config: PREEMPT_RT, KASAN,
+# lockdep, kmemleak, debug objects) runs all of issue 7's scenarios: the
+# conformance suite (with MFINDEX fault injection: scenario 4; controller
+# rebind: 5), unload/reload, usbts-scenarios (1, 2, 3, 6, through the host
+# agent), then DEBUG_FUZZ_CALLS fuzzed ioctls (8) and DEBUG_LOAD_SECONDS of
+# load with the tablet unplugged and replugged every 5 s (7).  Every part
+# runs even if one before failed.  Any xHCI removal on a PREEMPT_RT kernel
+# logs an upstream "sleeping function called from invalid context"
+# (usb_hcd_pci_remove() runs xhci_irq() with interrupts off);
 # tests/vm/logcheck.py names it "known" and fails on any other report.
+DEBUG_FUZZ_CALLS ?= 20000
+DEBUG_LOAD_SECONDS ?= 20
+DEBUG_HOOK = vmctl unplug-usb tablet; sleep 1; vmctl replug-usb tablet
 vm-test-debug: vm-bins vm-logcheck-test
-	USBTS_FAULT_INJECT=1 tests/vm/run --kernel debug -- sh -c 'usbts-conformance && lifecycle.sh'
+	USBTS_FAULT_INJECT=1 tests/vm/run --kernel debug --timeout 5400 -- sh -c '\
+		rc=0; \
+		usbts-conformance || rc=1; \
+		lifecycle.sh || rc=1; \
+		usbts-scenarios || rc=1; \
+		usbts-ioctl-fuzz --calls $(DEBUG_FUZZ_CALLS) --seed $(IOCTL_FUZZ_SEED) || rc=1; \
+		usbts-load --duration $(DEBUG_LOAD_SECONDS) --every 5 --hook "$(DEBUG_HOOK)" || rc=1; \
+		exit $$rc'
 
 vm-test-faults: vm-bins
 	tests/vm/run -- vmctl-tests.sh
