@@ -34,11 +34,13 @@
  * @udev: the device named at START, or the root hub (referenced)
  * @devnum: as given at START; 0 tracks the bus, so @udev's removal does
  *	not matter
+ * @free_work: STOP frees the handle here, after a grace period
  */
 struct usbts_handle {
 	struct usbts_ctrl *ctrl;
 	struct usb_device *udev;
 	u32 devnum;
+	struct rcu_work free_work;
 };
 
 /**
@@ -51,12 +53,23 @@ struct usbts_file {
 	struct xarray handles;
 };
 
-static void handle_free(struct usbts_file *f, struct usbts_handle *h)
+/* Drop what a handle holds and free it.  Sleeps. */
+static void handle_release(struct usbts_handle *h)
 {
-	atomic_dec(&f->dev->handles);
 	usbts_untrack(h->ctrl);
 	usb_put_dev(h->udev);
 	kfree(h);
+}
+
+static void handle_free(struct usbts_file *f, struct usbts_handle *h)
+{
+	atomic_dec(&f->dev->handles);
+	handle_release(h);
+}
+
+static void handle_free_work(struct work_struct *work)
+{
+	handle_release(container_of(to_rcu_work(work), struct usbts_handle, free_work));
 }
 
 /* Is the handle still usable?  Does not sleep. */
@@ -268,11 +281,16 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 	if (!h)
 		return -ENOENT;
 	/*
-	 * Let every GET that found h finish with it.  Expedited: a normal
-	 * grace period made STOP take tens of milliseconds.
+	 * A GET that found h may still be using it: free it after a grace
+	 * period, without waiting for one here.  (Waiting made STOP take tens
+	 * of milliseconds, and an expedited wait interrupts every CPU, which a
+	 * START/STOP loop must not do to a real-time system.)  The handle is
+	 * gone for this file at once; the controller is released, and its bus
+	 * may idle, a grace period later.  usbts_exit() waits for these.
 	 */
-	synchronize_rcu_expedited();
-	handle_free(f, h);
+	atomic_dec(&f->dev->handles);
+	INIT_RCU_WORK(&h->free_work, handle_free_work);
+	queue_rcu_work(f->dev->wq, &h->free_work);
 	return 0;
 }
 

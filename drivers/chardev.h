@@ -10,6 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/miscdevice.h>
 #include <linux/notifier.h>
+#include <linux/workqueue.h>
 
 #include "core.h"
 
@@ -22,6 +23,7 @@
  * @reboot_nb: reboot notifier: no register reads once shutdown begins
  * @handles: open handles (START to STOP or close), shown in debugfs
  * @debugfs: the module's debugfs directory, or an error pointer
+ * @wq: frees STOPped handles after a grace period; drained at unload
  */
 struct usbts_dev {
 	struct miscdevice misc;
@@ -31,6 +33,7 @@ struct usbts_dev {
 	struct notifier_block reboot_nb;
 	atomic_t handles;
 	struct dentry *debugfs;
+	struct workqueue_struct *wq;
 };
 
 extern const struct file_operations usbts_fops;

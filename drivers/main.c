@@ -6,6 +6,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/reboot.h>
 #include <linux/suspend.h>
 #include <linux/slab.h>
@@ -98,6 +99,11 @@ static int __init usbts_init(void)
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
+	dev->wq = alloc_workqueue("usb_timesync", 0, 0);
+	if (!dev->wq) {
+		kfree(dev);
+		return -ENOMEM;
+	}
 	usbts_registry_init(&dev->reg);
 	dev->nb.notifier_call = usbts_usb_notify;
 	usb_register_notify(&dev->nb);
@@ -117,6 +123,7 @@ static int __init usbts_init(void)
 		unregister_pm_notifier(&dev->pm_nb);
 		usb_unregister_notify(&dev->nb);
 		usbts_registry_destroy(&dev->reg);
+		destroy_workqueue(dev->wq);
 		kfree(dev);
 		return err;
 	}
@@ -129,9 +136,16 @@ static void __exit usbts_exit(void)
 {
 	struct usbts_dev *dev = usbts_dev;
 
-	/* no file is open: the module is pinned while one is */
+	/*
+	 * No file is open: the module is pinned while one is.  Handles that
+	 * STOP freed may still wait for their grace period: let those
+	 * callbacks queue their work, then run it, before the controllers
+	 * they release go.
+	 */
 	debugfs_remove_recursive(dev->debugfs);
 	misc_deregister(&dev->misc);
+	rcu_barrier();
+	destroy_workqueue(dev->wq);
 	unregister_reboot_notifier(&dev->reboot_nb);
 	unregister_pm_notifier(&dev->pm_nb);
 	usb_unregister_notify(&dev->nb);

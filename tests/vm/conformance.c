@@ -1008,6 +1008,73 @@ TEST_F(ts, stop_then_get_enoent)
 	ASSERT_EQ(-ENOENT, get(self->fd, self->h, 0, 0, 0, 0, &g));
 }
 
+#define TRACING "/sys/kernel/tracing"
+
+/* kprobe_profile's hit count for probe @name, or -1 */
+static long kprobe_hits(const char *name)
+{
+	char line[256], probe[128];
+	unsigned long hits;
+	long found = -1;
+	FILE *f = fopen(TRACING "/kprobe_profile", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %lu", probe, &hits) == 2 && !strcmp(probe, name))
+			found = (long)hits;
+	fclose(f);
+	return found;
+}
+
+/*
+ * STOP frees its handle after an RCU grace period without waiting for
+ * one: a START/STOP loop neither stalls its caller for a grace period nor
+ * interrupts every CPU with expedited ones.  Kprobes count both waits
+ * across 50 STOPs (the fixture's handle keeps the controller tracked, so
+ * no STOP is its last user); a few calls from elsewhere in the kernel are
+ * allowed, one a STOP is not.
+ */
+TEST_F(ts, stop_waits_for_no_grace_period)
+{
+	static const char *const fn[] = { "synchronize_rcu", "synchronize_rcu_expedited" };
+	static const char *const ev[] = { "usbts_sync_rcu", "usbts_sync_rcu_exp" };
+	struct usb_timesync_stop st;
+	long before[2], after[2];
+	char def[128];
+	int i, n;
+	__u32 h;
+
+	if (access(TRACING "/kprobe_events", W_OK))
+		mount("tracefs", TRACING, "tracefs", 0, NULL);
+	if (access(TRACING "/kprobe_events", W_OK))
+		SKIP(return, "no kprobe events");
+	for (i = 0; i < 2; i++) {
+		snprintf(def, sizeof(def), "p:usbts_conf/%s %s", ev[i], fn[i]);
+		ASSERT_EQ(0, write_sysfs(TRACING "/kprobe_events", def));
+	}
+	ASSERT_EQ(0, write_sysfs(TRACING "/events/usbts_conf/enable", "1"));
+	for (i = 0; i < 2; i++)
+		before[i] = kprobe_hits(ev[i]);
+	for (n = 0; n < 50; n++) {
+		ASSERT_EQ(0, start(self->fd, self->xhci[0], 0,
+				   USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE, &h));
+		st = (struct usb_timesync_stop){ .handle = h };
+		ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &st));
+	}
+	for (i = 0; i < 2; i++)
+		after[i] = kprobe_hits(ev[i]);
+	write_sysfs(TRACING "/events/usbts_conf/enable", "0");
+	for (i = 0; i < 2; i++) {
+		snprintf(def, sizeof(def), "-:usbts_conf/%s", ev[i]);
+		write_sysfs(TRACING "/kprobe_events", def);
+	}
+	for (i = 0; i < 2; i++) {
+		TH_LOG("%s: %ld calls during 50 START/STOP", fn[i], after[i] - before[i]);
+		ASSERT_GE(before[i], 0);
+		ASSERT_LT(after[i] - before[i], 10);
+	}
+}
 
 /* ---- access: a usbfs credential, or the administrator's grant ------------- */
 
