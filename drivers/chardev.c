@@ -9,9 +9,10 @@
  * GET looks its handle up under RCU and copies the controller's published
  * model through a seqcount: it takes no lock, never sleeps and never
  * touches the hardware.  The model runs on CLOCK_MONOTONIC_RAW; GET
- * converts its answers to the caller's clock (sysclock.c).  STOP waits
- * for an RCU grace period before it drops the handle's references, so a
- * concurrent GET never sees freed memory.
+ * converts its answers to the caller's clock (sysclock.c).  STOP stops
+ * tracking at once but frees the handle, and drops its references, only
+ * after an RCU grace period, so a concurrent GET never sees freed memory;
+ * it does not wait for that grace period.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -34,7 +35,8 @@
  * @udev: the device named at START, or the root hub (referenced)
  * @devnum: as given at START; 0 tracks the bus, so @udev's removal does
  *	not matter
- * @free_work: STOP frees the handle here, after a grace period
+ * @free_work: STOP drops the references and frees the handle here, after
+ *	a grace period
  */
 struct usbts_handle {
 	struct usbts_ctrl *ctrl;
@@ -53,23 +55,23 @@ struct usbts_file {
 	struct xarray handles;
 };
 
-/* Drop what a handle holds and free it.  Sleeps. */
-static void handle_release(struct usbts_handle *h)
+static void handle_free(struct usbts_file *f, struct usbts_handle *h)
 {
+	atomic_dec(&f->dev->handles);
 	usbts_untrack(h->ctrl);
 	usb_put_dev(h->udev);
 	kfree(h);
 }
 
-static void handle_free(struct usbts_file *f, struct usbts_handle *h)
-{
-	atomic_dec(&f->dev->handles);
-	handle_release(h);
-}
-
+/* STOP's second half: the references and the memory.  Sleeps. */
 static void handle_free_work(struct work_struct *work)
 {
-	handle_release(container_of(to_rcu_work(work), struct usbts_handle, free_work));
+	struct usbts_handle *h = container_of(to_rcu_work(work), struct usbts_handle,
+					      free_work);
+
+	usbts_ctrl_put(h->ctrl);
+	usb_put_dev(h->udev);
+	kfree(h);
 }
 
 /* Is the handle still usable?  Does not sleep. */
@@ -281,14 +283,16 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 	if (!h)
 		return -ENOENT;
 	/*
-	 * A GET that found h may still be using it: free it after a grace
-	 * period, without waiting for one here.  (Waiting made STOP take tens
-	 * of milliseconds, and an expedited wait interrupts every CPU, which a
-	 * START/STOP loop must not do to a real-time system.)  The handle is
-	 * gone for this file at once; the controller is released, and its bus
-	 * may idle, a grace period later.  usbts_exit() waits for these.
+	 * Tracking stops now: the last user stops the sampler and releases
+	 * the controller, so its bus may idle.  A GET that found h may still
+	 * be reading h and its controller, so their memory goes only after a
+	 * grace period, and STOP does not wait for one.  (Waiting made STOP
+	 * take tens of milliseconds, and an expedited wait interrupts every
+	 * CPU, which a START/STOP loop must not do to a real-time system.)
+	 * usbts_exit() waits for these.
 	 */
 	atomic_dec(&f->dev->handles);
+	usbts_drop_user(h->ctrl);
 	INIT_RCU_WORK(&h->free_work, handle_free_work);
 	queue_rcu_work(f->dev->wq, &h->free_work);
 	return 0;

@@ -370,7 +370,8 @@ static void ctrl_stop(struct usbts_ctrl *ctrl)
  *	@ops->free on every path, also when an existing object is joined
  *
  * Return: the controller with a reference and a user, or an ERR_PTR:
- * -ENOMEM, or what @ops->hold returned.
+ * -EAGAIN while the system is suspended or shut down, -ENOMEM, or what
+ * @ops->hold returned.
  */
 struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 			       const struct usbts_counter_ops *ops, void *ctx)
@@ -379,6 +380,16 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 	int err;
 
 	mutex_lock(&reg->lock);
+	/*
+	 * Suspended with the system, or shut down (reboot notifier): holding
+	 * a controller would wake it and read its registers, which are off
+	 * limits until resume, and for good after shutdown.
+	 */
+	if (reg->suspended) {
+		mutex_unlock(&reg->lock);
+		ops->free(ctx);
+		return ERR_PTR(-EAGAIN);
+	}
 	list_for_each_entry(ctrl, &reg->ctrls, node) {
 		if (ctrl->key == key && READ_ONCE(ctrl->dead)) {
 			/* died under its users: retire it, make a new one */
@@ -423,13 +434,15 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 }
 
 /**
- * usbts_untrack() - drop a user and the reference usbts_track() gave
+ * usbts_drop_user() - drop a user, keeping the reference usbts_track() gave
  * @ctrl: controller
  *
- * The last user stops the sampler and releases the counter.  Works on a
+ * The last user stops the sampler and releases the counter, before this
+ * returns.  The caller still owns the memory and drops it with
+ * usbts_ctrl_put() (STOP: once no GET can be looking at it).  Works on a
  * dead controller too.
  */
-void usbts_untrack(struct usbts_ctrl *ctrl)
+void usbts_drop_user(struct usbts_ctrl *ctrl)
 {
 	struct usbts_registry *reg = ctrl->reg;
 
@@ -438,6 +451,17 @@ void usbts_untrack(struct usbts_ctrl *ctrl)
 	if (!--ctrl->users && !list_empty(&ctrl->node))
 		ctrl_stop(ctrl);
 	mutex_unlock(&reg->lock);
+}
+
+/**
+ * usbts_untrack() - drop a user and the reference usbts_track() gave
+ * @ctrl: controller
+ *
+ * usbts_drop_user(), then usbts_ctrl_put().
+ */
+void usbts_untrack(struct usbts_ctrl *ctrl)
+{
+	usbts_drop_user(ctrl);
 	usbts_ctrl_put(ctrl);
 }
 

@@ -83,7 +83,8 @@ struct usbts_snapshot {
 
 /**
  * struct usbts_ctrl - one tracked controller
- * @kref: memory lifetime; held by the registry list and every handle
+ * @kref: memory lifetime; held by every handle (until a grace period after
+ *	its STOP) and by SAMPLE while it runs
  * @node: in @reg->ctrls while tracked and present
  * @reg: the registry
  * @key: identifies the controller (the primary usb_hcd)
@@ -160,6 +161,7 @@ void usbts_registry_destroy(struct usbts_registry *reg);
 
 struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 			       const struct usbts_counter_ops *ops, void *ctx);
+void usbts_drop_user(struct usbts_ctrl *ctrl);
 void usbts_untrack(struct usbts_ctrl *ctrl);
 void usbts_kill(struct usbts_registry *reg, const void *key);
 void usbts_ctrl_put(struct usbts_ctrl *ctrl);

@@ -99,7 +99,8 @@ static int __init usbts_init(void)
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
-	dev->wq = alloc_workqueue("usb_timesync", 0, 0);
+	/* unbound: STOP's frees run on housekeeping CPUs, not the caller's */
+	dev->wq = alloc_workqueue("usb_timesync", WQ_UNBOUND, 0);
 	if (!dev->wq) {
 		kfree(dev);
 		return -ENOMEM;

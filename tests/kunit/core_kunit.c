@@ -177,6 +177,38 @@ static struct usbts_ctrl *track_precise(struct kunit *test,
 }
 
 /*
+ * STOP's first half: the last user dropped with usbts_drop_user() stops
+ * the sampler, releases the counter and unlists the controller before it
+ * returns, while the memory stays until the reference goes (after a grace
+ * period, in STOP); a new START meanwhile makes a new object.
+ */
+static void usbts_core_drop_user_stops_at_once(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 100), *b = sim_new(test, 100);
+	struct usbts_ctrl *c, *c2;
+	static const int key;
+
+	c = usbts_track(reg, &key, &sim_ops, a);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	usbts_drop_user(c);
+	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c));
+	KUNIT_EXPECT_EQ(test, a->holds, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&reg->ctrls));
+	KUNIT_EXPECT_FALSE(test, reg->clock.active);
+	KUNIT_EXPECT_EQ(test, a->frees, 0);
+	c2 = usbts_track(reg, &key, &sim_ops, b);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c2));
+	KUNIT_EXPECT_PTR_NE(test, c, c2);
+	KUNIT_EXPECT_EQ(test, b->holds, 1);
+	usbts_ctrl_put(c);
+	KUNIT_EXPECT_EQ(test, a->frees, 1);
+	usbts_untrack(c2);
+	KUNIT_EXPECT_EQ(test, b->frees, 1);
+	usbts_registry_destroy(reg);
+}
+
+/*
  * The first START starts the sampler and holds the counter; the last STOP
  * undoes both, and the object is freed with its context.
  */
@@ -606,7 +638,7 @@ static void usbts_core_sample_new_generation_goes_fast(struct kunit *test)
 static void usbts_core_suspend_resume(struct kunit *test)
 {
 	struct usbts_registry *reg = reg_new(test);
-	struct sim_counter *a = sim_new(test, 6000);
+	struct sim_counter *a = sim_new(test, 6000), *b;
 	struct usbts_snapshot snap;
 	struct usbts_read r;
 	struct usbts_ctrl *c, *c2;
@@ -622,10 +654,15 @@ static void usbts_core_suspend_resume(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c));
 	KUNIT_EXPECT_EQ(test, usbts_snapshot(c, &snap), -EAGAIN);
 	KUNIT_EXPECT_EQ(test, usbts_sample(c, &r, 1), -EAGAIN);
-	/* a START while asleep reads nothing until resume */
-	c2 = usbts_track(reg, &key2, &sim_ops, sim_new(test, 1));
-	KUNIT_ASSERT_FALSE(test, IS_ERR(c2));
-	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c2));
+	/* a START while asleep is refused, and neither holds nor reads */
+	b = sim_new(test, 1);
+	c2 = usbts_track(reg, &key2, &sim_ops, b);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(c2), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, b->holds, 0);
+	KUNIT_EXPECT_EQ(test, sim_reads(b), 0);
+	/* nor does one joining a tracked controller */
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(usbts_track(reg, &key, &sim_ops, sim_new(test, 1))),
+			-EAGAIN);
 	sim_freeze(a, true);
 	msleep(50);
 	KUNIT_EXPECT_EQ(test, usbts_snapshot(c, &snap), -EAGAIN);
@@ -635,6 +672,9 @@ static void usbts_core_suspend_resume(struct kunit *test)
 
 	start = ktime_get_ns();
 	usbts_registry_resume(reg);
+	/* tracked again after resume */
+	c2 = usbts_track(reg, &key2, &sim_ops, b);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c2));
 	KUNIT_EXPECT_TRUE(test, usbts_sampler_pending(c2));
 	while (ktime_get_ns() - start < 2 * NSEC_PER_SEC) {
 		err = check_answer(test, c, a, &snap);
@@ -703,6 +743,7 @@ static void usbts_core_resume_slow_controller(struct kunit *test)
 
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
+	KUNIT_CASE(usbts_core_drop_user_stops_at_once),
 	KUNIT_CASE(usbts_core_wait_precise),
 	KUNIT_CASE(usbts_core_start_times_out),
 	KUNIT_CASE(usbts_core_generation_on_stop_and_restart),

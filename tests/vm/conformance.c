@@ -1509,12 +1509,12 @@ TEST_F(ts, z1_enodev_after_device_removal)
 	struct usb_timesync_frame_time g;
 	struct usb_timesync_stop s;
 	static struct usb_timesync_samples smp;
-	char name[256], path[PATH_MAX];
+	char name[256], path[PATH_MAX], link[PATH_MAX];
 	int dev = find_dev(self->xhci[0], "QEMU USB Tablet", name, sizeof(name));
 	struct usb_timesync_start st = { .busnum = self->xhci[0],
 					 .flags = USB_TIMESYNC_FLAG_DEVICE_FD };
 	char node[64];
-	int nfd, nfd2;
+	int nfd, nfd2, i;
 	__u32 h;
 
 	ASSERT_GT(dev, 0);
@@ -1529,8 +1529,10 @@ TEST_F(ts, z1_enodev_after_device_removal)
 	close(nfd);
 	h = st.handle;
 	ASSERT_EQ(0, get(self->fd, h, 0, 0, 0, 0, &g));
-	/* power the port off: the device disconnects */
-	snprintf(path, sizeof(path), "/sys/bus/usb/devices/%s/port/disable", name);
+	/* power the port off (its sysfs path outlives the device): it disconnects */
+	snprintf(link, sizeof(link), "/sys/bus/usb/devices/%s/port", name);
+	ASSERT_NE(NULL, realpath(link, path));
+	strncat(path, "/disable", sizeof(path) - strlen(path) - 1);
 	ASSERT_EQ(0, write_sysfs(path, "1"));
 	usleep(500000);
 	ASSERT_EQ(-ENODEV, get(self->fd, h, 0, 0, 0, 0, &g));
@@ -1547,6 +1549,11 @@ TEST_F(ts, z1_enodev_after_device_removal)
 	close(nfd2);
 	s = (struct usb_timesync_stop){ .handle = h };
 	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &s));
+	/* power the port on again: the programs after this one need the tablet */
+	ASSERT_EQ(0, write_sysfs(path, "0"));
+	for (i = 0; i < 200 && find_dev(self->xhci[0], "QEMU USB Tablet", NULL, 0) <= 0; i++)
+		usleep(100000);
+	ASSERT_GT(find_dev(self->xhci[0], "QEMU USB Tablet", NULL, 0), 0);
 }
 
 TEST_F(ts, z2_enodev_after_controller_removal)
