@@ -620,6 +620,7 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
 	}
 	memset(&p->model, 0, sizeof(p->model));
 	p->model.gen = gen;
+	p->model.x0 = raw;
 	p->have_read = true;
 	p->last_pre = pre;
 	p->last_post = post;
@@ -834,8 +835,9 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
  * @t_ns: predicted start time, CLOCK_MONOTONIC ns, rounded up to a whole ns
  * @accuracy_ns: the true start lies within this many ns of *@t_ns
  *
- * Return: false when the model cannot predict yet (no edge bracketed) or @x
- * is too far (over 2^45 microframes) from the model's reference.
+ * Return: false when the model cannot predict yet (no edge bracketed), @x
+ * is before the generation's first read (&usbts_model.x0), or @x is too far
+ * (over 2^45 microframes) from the model's reference.
  */
 bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 			 u64 *accuracy_ns)
@@ -843,7 +845,8 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 	s64 d, t, e = 0;
 	u64 ad, lo, hi, acc;
 
-	if (!m->valid || check_sub_overflow(x, m->xc, &d))
+	/* before the generation's first read: perhaps before its restart */
+	if (!m->valid || x < m->x0 || check_sub_overflow(x, m->xc, &d))
 		return false;
 	ad = uabs(d);
 	if (ad > QUERY_LIMIT)

@@ -51,6 +51,10 @@
  * @wander: allowance for the clock's rate changing, estimated from how
  *	well earlier models predicted later edges; ns << %USBTS_PRED_SHIFT
  *	per microframe of distance from @xc
+ * @x0: the generation's first read, extended.  A generation begins because
+ *	the counter restarted, stopped or jumped at some unknown moment before
+ *	that read, so no microframe before @x0 is answered for: it may not
+ *	have started in this numbering at all.
  *
  * The estimate (@tc, @period) comes from a least-squares fit of the bracket
  * midpoints; the four reaches describe the set of lines that pass through
@@ -75,6 +79,7 @@ struct usbts_model {
 	u64 pb;
 	u64 pb_reach;
 	u64 wander;
+	s64 x0;
 };
 
 /**

@@ -94,6 +94,8 @@ static void usbts_pred_round_trip(struct kunit *test)
 	struct usbts_model m = {
 		.gen = 1, .valid = 1, .xc = (s64)1 << 33, .tc = S64_MAX / 2,
 		.period = (125000ull << USBTS_PRED_SHIFT) + 12345,
+		/* the generation began long before the window */
+		.x0 = ((s64)1 << 33) - ((s64)1 << 41),
 	};
 	static const s64 d[] = { 0, 1, -1, 7, -8, 16384, -16384, 1 << 30,
 				 -(1 << 30), (s64)1 << 40, -((s64)1 << 40) };
@@ -110,6 +112,9 @@ static void usbts_pred_round_trip(struct kunit *test)
 	}
 	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.xc + ((s64)1 << 46),
 						     &t, &acc));
+	/* nothing before the generation's first read */
+	KUNIT_EXPECT_TRUE(test, usbts_model_time_of(&m, m.x0, &t, &acc));
+	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.x0 - 1, &t, &acc));
 }
 
 /* Extreme and 32-bit frames: an answer or a refusal, never an overflow. */

@@ -386,7 +386,8 @@ static void tv_run(struct tv_state *st, const struct tv_case *tc)
 /*
  * Extreme frames against a converged model (run a case first): every frame
  * either answers or is refused, answers iff it lies within 2^45 microframes
- * of the model's reference and its time fits, claims grow with distance,
+ * of the model's reference, not before the generation's first read, and its
+ * time fits, claims grow with distance,
  * and time_of() and count_at() agree.  Returns the number of failed checks
  * and names the first in *@what.  Built with UBSan in userspace, any
  * overflow on the way aborts the test.
@@ -406,12 +407,18 @@ static u32 tv_extremes(const struct usbts_model *m, const char **what)
 
 #define TV_BAD(msg) do { if (!bad++) *what = (msg); } while (0)
 	*what = "";
+	/* the generation's first read is answered for, the frame before not */
+	if (!usbts_model_time_of(m, m->x0, &t, &acc))
+		TV_BAD("no answer for the generation's first read");
+	if (usbts_model_time_of(m, m->x0 - 1, &t, &acc))
+		TV_BAD("an answer for a frame before the generation's first read");
 	for (i = 0; i < ARRAY_SIZE(off); i++) {
 		bool ok = usbts_model_time_of(m, m->xc + off[i], &t, &acc);
-		bool near = off[i] <= ((s64)1 << 45) && off[i] >= -((s64)1 << 45);
+		bool near = off[i] <= ((s64)1 << 45) && off[i] >= -((s64)1 << 45) &&
+			    m->xc + off[i] >= m->x0;
 
 		if (ok != near)
-			TV_BAD("answered iff within 2^45 microframes");
+			TV_BAD("answered iff within 2^45 microframes and not before the generation");
 		if (!ok)
 			continue;
 		if (!usbts_model_count_at(m, t, &back) || back != m->xc + off[i])

@@ -510,6 +510,38 @@ TEST_F(ts, startup_delay_tolerable_returns_at_once)
 	close(fd2);
 }
 
+
+/*
+ * A new generation (START on a controller nobody tracks) answers for no
+ * microframe before its first counter read: one second before, GET gives
+ * time 0 and an unknown accuracy; the next frames are answered.
+ */
+TEST_F(ts, input_before_the_generation_is_unknown)
+{
+	struct usb_timesync_frame_time g, b;
+	__u32 h;
+	int i;
+
+	ASSERT_EQ(0, start(self->fd, self->xhci[1], 0, 0, &h));
+	ASSERT_EQ(0, get(self->fd, h, 0, 0, 0, 0, &g));
+	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
+	/*
+	 * In MONOTONIC_RAW, the model's own clock: in MONOTONIC a time from
+	 * before tracking began has no claim anyway (Clocks).
+	 */
+	ASSERT_EQ(0, get(self->fd, h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 1,
+			 g.current_usb_frame - 1000, 0, &b));
+	ASSERT_EQ(g.generation, b.generation);
+	EXPECT_EQ(USB_TIMESYNC_ACCURACY_UNKNOWN, b.accuracy_ns);
+	EXPECT_EQ(0, b.time_at_input_ns);
+	/* (the current frame's microframe 0 may precede the first read) */
+	for (i = 2; i < 4; i++) {
+		ASSERT_EQ(0, get(self->fd, h, USB_TIMESYNC_CLOCK_MONOTONIC_RAW, 1,
+				 g.current_usb_frame + i, 0, &b));
+		EXPECT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, b.accuracy_ns);
+		EXPECT_NE(0, b.time_at_input_ns);
+	}
+}
 /*
  * A GET at once after a START that does not wait: refused with EAGAIN, or
  * a real answer (a generation, the current frame); never generation 0 and
@@ -1549,8 +1581,13 @@ TEST_F(ts, z1_enodev_after_device_removal)
 	close(nfd2);
 	s = (struct usb_timesync_stop){ .handle = h };
 	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &s));
-	/* power the port on again: the programs after this one need the tablet */
+	/*
+	 * Power the port on again, and (QEMU signals no connect change for
+	 * that) have the host agent unplug and replug the tablet: the
+	 * programs after this one need it.
+	 */
 	ASSERT_EQ(0, write_sysfs(path, "0"));
+	ASSERT_EQ(0, system("vmctl unplug-usb tablet >/dev/null && vmctl replug-usb tablet >/dev/null"));
 	for (i = 0; i < 200 && find_dev(self->xhci[0], "QEMU USB Tablet", NULL, 0) <= 0; i++)
 		usleep(100000);
 	ASSERT_GT(find_dev(self->xhci[0], "QEMU USB Tablet", NULL, 0), 0);
