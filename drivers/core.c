@@ -129,6 +129,7 @@ static bool publish(struct usbts_ctrl *ctrl, int read_err)
 		s.m.tc = p->last_pre + (p->last_post - p->last_pre) / 2 -
 			 USBTS_PRED_NOMINAL_NS / 2;
 		s.m.period = (u64)USBTS_PRED_NOMINAL_NS << USBTS_PRED_SHIFT;
+		s.m.x0 = p->model.x0;
 	}
 	/* after a resume GET waits for a precise model in the new generation */
 	if (ctrl->settling && (s.flags & USBTS_SNAP_PRECISE) && !read_err)

@@ -836,7 +836,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
  * @accuracy_ns: the true start lies within this many ns of *@t_ns
  *
  * Return: false when the model cannot predict yet (no edge bracketed), @x
- * is before the generation's first read (&usbts_model.x0), or @x is too far
+ * began before the generation's first read (&usbts_model.x0), or @x is too far
  * (over 2^45 microframes) from the model's reference.
  */
 bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
@@ -845,8 +845,11 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 	s64 d, t, e = 0;
 	u64 ad, lo, hi, acc;
 
-	/* before the generation's first read: perhaps before its restart */
-	if (!m->valid || x < m->x0 || check_sub_overflow(x, m->xc, &d))
+	/*
+	 * Begun before the generation's first read (x0 itself did): perhaps
+	 * before the counter's restart, stop or jump.  x0 + 1 began after it.
+	 */
+	if (!m->valid || x <= m->x0 || check_sub_overflow(x, m->xc, &d))
 		return false;
 	ad = uabs(d);
 	if (ad > QUERY_LIMIT)

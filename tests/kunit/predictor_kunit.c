@@ -112,8 +112,9 @@ static void usbts_pred_round_trip(struct kunit *test)
 	}
 	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.xc + ((s64)1 << 46),
 						     &t, &acc));
-	/* nothing before the generation's first read */
-	KUNIT_EXPECT_TRUE(test, usbts_model_time_of(&m, m.x0, &t, &acc));
+	/* nothing that began before the generation's first read */
+	KUNIT_EXPECT_TRUE(test, usbts_model_time_of(&m, m.x0 + 1, &t, &acc));
+	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.x0, &t, &acc));
 	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.x0 - 1, &t, &acc));
 }
 
