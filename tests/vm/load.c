@@ -14,7 +14,8 @@
  * The workers run at nice 10, the parent at 0, so that the fault comes on
  * time however busy the workers keep the CPUs.
  *
- * Every --every seconds the parent may run --hook (a shell command that,
+ * Every --every seconds, start to start (at once after a hook that took
+ * longer), the parent may run --hook (a shell command that,
  * for instance, unplugs and replugs the device through the host fault
  * agent).  Which errnos are expected, precisely:
  *   EOPNOTSUPP  START on the EHCI bus, always (and nothing else there);
@@ -512,7 +513,8 @@ static void usage(FILE *out)
 		"  --procs N         processes, four threads each (default 4)\n"
 		"  --bus N           the xHCI bus (default: the first xhci_hcd USB 2 bus)\n"
 		"  --device PRODUCT  the device, by product string (default \"QEMU USB Tablet\")\n"
-		"  --every S         run the hook every S seconds (default 5)\n"
+		"  --every S         start the hook every S seconds (default 5), or as soon\n"
+		"                    as the last one has finished if it took longer\n"
 		"  --hook CMD        sh -c CMD: a fault, e.g. unplug and replug the device\n"
 		"  --hook-errnos L   comma-separated errnos a hook may cause (default ENODEV)\n"
 		"  --help            this text\n"
@@ -626,7 +628,14 @@ int main(int argc, char **argv)
 				sh->hook_failures++;
 				printf("usbts-load: device '%s' did not come back\n", product);
 			}
-			next_hook = now_s() + every;
+			/*
+			 * Start to start: the next fault comes --every seconds
+			 * after this one began, at once if this one (with the
+			 * device's return) took longer.
+			 */
+			next_hook += every;
+			if (next_hook < now_s())
+				next_hook = now_s();
 		}
 		if (now_s() >= next_progress) {
 			uint64_t n = 0;
