@@ -836,7 +836,8 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
  * @accuracy_ns: the true start lies within this many ns of *@t_ns
  *
  * Return: false when the model cannot predict yet (no edge bracketed), @x
- * began before the generation's first read (&usbts_model.x0), or @x is too far
+ * began before the frame of the generation's first read (&usbts_model.x0), or
+ * @x is too far
  * (over 2^45 microframes) from the model's reference.
  */
 bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
@@ -846,10 +847,12 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 	u64 ad, lo, hi, acc;
 
 	/*
-	 * Begun before the generation's first read (x0 itself did): perhaps
-	 * before the counter's restart, stop or jump.  x0 + 1 began after it.
+	 * Begun before the frame of the generation's first read: perhaps
+	 * before the counter's restart, stop or jump.  A counter restarts at
+	 * a frame's start (MFINDEX 0), so that frame itself is in this
+	 * numbering.
 	 */
-	if (!m->valid || x <= m->x0 || check_sub_overflow(x, m->xc, &d))
+	if (!m->valid || x < m->x0 - (m->x0 & 7) || check_sub_overflow(x, m->xc, &d))
 		return false;
 	ad = uabs(d);
 	if (ad > QUERY_LIMIT)

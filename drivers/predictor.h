@@ -53,8 +53,9 @@
  *	per microframe of distance from @xc
  * @x0: the generation's first read, extended.  A generation begins because
  *	the counter restarted, stopped or jumped at some unknown moment before
- *	that read, so no microframe up to @x0 (which began before the read)
- *	is answered for: it may not have started in this numbering at all.
+ *	that read, so no microframe before @x0's frame is answered for: it
+ *	may not have started in this numbering at all.  (A counter restarts
+ *	at a frame's start, so @x0's frame did.)
  *
  * The estimate (@tc, @period) comes from a least-squares fit of the bracket
  * midpoints; the four reaches describe the set of lines that pass through

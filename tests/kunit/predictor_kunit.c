@@ -112,10 +112,12 @@ static void usbts_pred_round_trip(struct kunit *test)
 	}
 	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.xc + ((s64)1 << 46),
 						     &t, &acc));
-	/* nothing that began before the generation's first read */
-	KUNIT_EXPECT_TRUE(test, usbts_model_time_of(&m, m.x0 + 1, &t, &acc));
-	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.x0, &t, &acc));
+	/* nothing before the frame of the generation's first read */
+	KUNIT_EXPECT_TRUE(test, usbts_model_time_of(&m, m.x0, &t, &acc));
 	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.x0 - 1, &t, &acc));
+	m.x0 += 5;	/* a first read in microframe 5: its frame is answered */
+	KUNIT_EXPECT_TRUE(test, usbts_model_time_of(&m, m.x0 - 5, &t, &acc));
+	KUNIT_EXPECT_FALSE(test, usbts_model_time_of(&m, m.x0 - 6, &t, &acc));
 }
 
 /* Extreme and 32-bit frames: an answer or a refusal, never an overflow. */

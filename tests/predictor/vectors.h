@@ -386,7 +386,7 @@ static void tv_run(struct tv_state *st, const struct tv_case *tc)
 /*
  * Extreme frames against a converged model (run a case first): every frame
  * either answers or is refused, answers iff it lies within 2^45 microframes
- * of the model's reference, after the generation's first read, and its
+ * of the model's reference, from the frame of the generation's first read, and its
  * time fits, claims grow with distance,
  * and time_of() and count_at() agree.  Returns the number of failed checks
  * and names the first in *@what.  Built with UBSan in userspace, any
@@ -407,20 +407,19 @@ static u32 tv_extremes(const struct usbts_model *m, const char **what)
 
 #define TV_BAD(msg) do { if (!bad++) *what = (msg); } while (0)
 	*what = "";
-	/* the microframe after the generation's first read is answered for */
-	if (!usbts_model_time_of(m, m->x0 + 1, &t, &acc))
-		TV_BAD("no answer for the microframe after the first read");
-	/* the first read's own began before it, as did any earlier one */
-	if (usbts_model_time_of(m, m->x0, &t, &acc) ||
-	    usbts_model_time_of(m, m->x0 - 1, &t, &acc))
-		TV_BAD("an answer for a microframe begun before the first read");
+	/* the frame of the generation's first read is answered for ... */
+	if (!usbts_model_time_of(m, m->x0 - (m->x0 & 7), &t, &acc))
+		TV_BAD("no answer for the frame of the first read");
+	/* ... the microframe before it not */
+	if (usbts_model_time_of(m, m->x0 - (m->x0 & 7) - 1, &t, &acc))
+		TV_BAD("an answer for a microframe before the first read's frame");
 	for (i = 0; i < ARRAY_SIZE(off); i++) {
 		bool ok = usbts_model_time_of(m, m->xc + off[i], &t, &acc);
 		bool near = off[i] <= ((s64)1 << 45) && off[i] >= -((s64)1 << 45) &&
-			    m->xc + off[i] > m->x0;
+			    m->xc + off[i] >= m->x0 - (m->x0 & 7);
 
 		if (ok != near)
-			TV_BAD("answered iff within 2^45 microframes, after the first read");
+			TV_BAD("answered iff within 2^45 microframes, from the first read's frame");
 		if (!ok)
 			continue;
 		if (!usbts_model_count_at(m, t, &back) || back != m->xc + off[i])
