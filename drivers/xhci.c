@@ -91,8 +91,16 @@ struct usbts_xhci {
  */
 static bool xhci_gone(struct usbts_xhci *x)
 {
-	/* xhci-pci removes the USB 3 hcd first: its root hub going is the start */
-	return HCD_DEAD(x->hcd) || !x->hcd->rh_registered ||
+	/*
+	 * The driver core marks a device whose driver is being released
+	 * (PCI removal, unbind) before xhci-hcd starts tearing down, and a
+	 * runtime-PM or register failure in that window is the controller
+	 * going away, not "try again".  Then xhci-pci removes the USB 3 hcd
+	 * first: its root hub going comes next.
+	 */
+	return READ_ONCE(x->dev->links.status) == DL_DEV_UNBINDING ||
+	       !READ_ONCE(x->dev->driver) ||
+	       HCD_DEAD(x->hcd) || !x->hcd->rh_registered ||
 	       READ_ONCE(x->rh[0]->state) == USB_STATE_NOTATTACHED ||
 	       (x->rh[1] && READ_ONCE(x->rh[1]->state) == USB_STATE_NOTATTACHED);
 }
