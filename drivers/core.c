@@ -425,11 +425,9 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 	}
 	ctrl->users = 1;
 	ctrl->sampling = true;
-	/* during system sleep the registers are off limits: resume starts it */
-	ctrl->suspended = reg->suspended;
+	/* not suspended: a START during system sleep was refused above */
 	list_add(&ctrl->node, &reg->ctrls);
-	if (!ctrl->suspended)
-		queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
+	queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
 	mutex_unlock(&reg->lock);
 	return ctrl;
 }
