@@ -27,9 +27,10 @@
  *	  min_k(hi_k + bmax*(xc - x_k)) + bmax*(x - xc) ]
  *
  * The prediction itself is a least-squares line through each edge's most
- * likely time (where the older read ended and the newer began: the edge
- * fell between two sampling instants, each uniform within its read),
- * clamped into the feasible set.
+ * likely time (the mean of where it may lie, given that it fell between two
+ * sampling instants, each uniform within its read: near where the older
+ * read ended and the newer began, off toward the longer read), clamped into
+ * the feasible set.
  *
  * The accuracy is the distance from the prediction to the far end of that
  * range (for past microframes the bounding box of the set, looser), plus
@@ -38,16 +39,26 @@
  *
  *  - bend: within the window.  The newest quarter of the window's span is
  *    tested against the line: its mean residual and its residual slope,
- *    each against its noise from the bracket widths.  Beyond 4 sigma the
- *    window has a change point and its older half is dropped (repeatedly);
- *    otherwise the mean plus 7/3 sigma is added to every claim, and the
- *    slope plus 7/3 sigma is a floor for the wander rate below.
+ *    each against its noise from the bracket widths, and so are the newest
+ *    4, 8, 16, ... edges on their own (from 8 on, where their own trend
+ *    puts the newest edge), so that a change shows within a few edges.
+ *    Beyond 4 sigma the window has a change point and its older half is
+ *    dropped (repeatedly); otherwise the largest residual plus 7/3 sigma is
+ *    added to every claim, and the quarter's slope plus 7/3 sigma is a
+ *    floor for the wander rate below.
  *  - wander: a rate, times the distance from the newest edge.  Every new
  *    edge (and every read that misses) tests the previous model at its
  *    distance: a certain miss sets the rate to OMEGA_GAIN times the miss
- *    over the distance at once (decaying over minutes after), and the
+ *    over the distance at once (decaying over minutes after); the
  *    noise-corrected squared excess of the estimate beyond the claim feeds
- *    a running mean whose 2.6-sigma root is the steady rate.
+ *    a running mean whose 2.6-sigma root is one steady rate; and the
+ *    noise-corrected squared misses of predictions a second or more ahead,
+ *    over their squared distances (over about 32 and about 4 of them), give
+ *    the root mean square rate error, of which 3 sigma is another.
+ *
+ * The wander also bends the window away from any line, by about the rate
+ * times the span / 8: every bracket is widened by that (refitting whenever
+ * it doubled), so that the feasible set never shuts the truth out.
  *
  * Frames older than the window are extrapolated with the rate of the model
  * the window replaced, so a past frame across a rate step is not taken on
@@ -64,8 +75,10 @@
  * that happens within 8 s of the last edge the old rate range (widened by
  * the wander) is kept as a prior until new edges contradict it.
  *
- * Costs: a new edge costs O(K) with K = USBTS_PRED_EDGES; the window is
- * halved when full or at a change point, which costs O(K^2).  A read that
+ * Costs: a new edge costs O(K) with K = USBTS_PRED_EDGES; the window
+ * loses its oldest quarter when full and its older half at a change point,
+ * and is refitted when the curvature allowance doubled, each of which
+ * costs O(K^2).  A read that
  * brackets no edge costs O(1); so do usbts_model_time_of() and
  * usbts_model_count_at(), which have no loop and one division (count_at).
  * All arithmetic is 64-bit fixed point with 128-bit intermediates through
@@ -270,7 +283,24 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 	*v = my + smul2(-md * ((s64)1 << shift), *b);
 }
 
-/* The published wander allowance: the larger of the two estimates. */
+/*
+ * The root mean square rate error, ns << USBTS_PRED_SHIFT per microframe,
+ * from running means of the squared innovations @e2 (ns^2) and of the
+ * squared distances @d2 (microframes^2) they were made at.
+ */
+static u64 rate_sigma(s64 e2, u64 d2)
+{
+	u64 r2;
+
+	if (e2 <= 0 || !d2)
+		return 0;
+	if ((u64)e2 >> 12 >= d2)
+		return OMEGA_MAX;
+	r2 = mul_u64_u64_div_u64((u64)e2, (u64)1 << 48, d2);
+	return (u64)int_sqrt64(r2);
+}
+
+/* The published wander allowance: the larger of the estimates. */
 static u64 wander_of(const struct usbts_pred *p)
 {
 	u64 w = 0;
@@ -278,7 +308,66 @@ static u64 wander_of(const struct usbts_pred *p)
 	/* 2.6 standard deviations of the excess, << USBTS_PRED_SHIFT */
 	if (p->omega2 > 0)
 		w = (u64)int_sqrt64((u64)p->omega2) * 13 / 5;
+	/* 3 standard deviations of the rate error far predictions showed */
+	w = u64_max(w, rate_sigma(p->rate_e2, p->rate_d2) * 3);
+	w = u64_max(w, rate_sigma(p->rate_e2_fast, p->rate_d2_fast) * 3);
 	return u64_min(u64_max(w, p->omega), OMEGA_MAX);
+}
+
+/**
+ * struct usbts_scale - running sums over the newest usable edges
+ * @m: how many
+ * @sr: their residuals from the window's line, ns
+ * @sx: their distances from the newest edge, microframes >> shift
+ * @sxx: the squares of those distances
+ * @sxr: distance times residual
+ * @sv: their midpoints' variances, ns^2
+ */
+struct usbts_scale {
+	u32 m;
+	s64 sr;
+	s64 sx;
+	u64 sxx;
+	s64 sxr;
+	u64 sv;
+};
+
+/*
+ * The newest @c->m usable edges against the window's line: where their own
+ * trend puts the newest edge's residual (their mean, for fewer than 8),
+ * plus 7/3 of its noise, raises the bend allowance; beyond 4 times the
+ * noise of their mean, the window has a change point.  A change that began
+ * lately shows here long before it moves the quarter's mean.
+ */
+static void scale_allowance(struct usbts_pred *p, const struct usbts_scale *c)
+{
+	s64 mx = div64_s64(c->sx, c->m), mr = div64_s64(c->sr, c->m), r0 = mr;
+	/*
+	 * A midpoint's variance is nearer width^2 / 29 than the quarter's
+	 * pessimistic width^2 / 12 (each read sampled uniformly, two reads
+	 * of equal length); width^2 / 24 keeps some margin.
+	 */
+	u64 var = div64_u64(c->sv, (u64)c->m * c->m * 2), var0 = var, sxx;
+
+	if (p->count >= 8 && uabs(mr) * uabs(mr) > 16 * var)
+		p->bent = true;
+	/*
+	 * Centred sums: |mx * sx| < 2^56, |mx * sr| < 2^62.  A trend needs
+	 * the edges spread against their distance (mx^2 / sxx < 2^20), which
+	 * also keeps both quotients below 2^61.
+	 */
+	sxx = c->sxx - (u64)(mx * c->sx);
+	if (c->m >= 8 && (s64)sxx > 0 && ((u64)(mx * mx) >> 20) < sxx) {
+		s64 sxr = c->sxr - mx * c->sr;
+		/* the trend's value at distance 0: mr - slope * mx */
+		u64 dr = mul_u64_u64_div_u64(u64_min(uabs(sxr), (u64)1 << 40), uabs(mx), sxx);
+
+		r0 = (sxr < 0) == (mx < 0) ? mr - (s64)dr : mr + (s64)dr;
+		var0 = var + mul_u64_u64_div_u64(u64_min(div64_u64(c->sv, c->m * 2),
+							 (u64)1 << 40),
+						 (u64)(mx * mx), sxx);
+	}
+	p->model.bend = u64_max(p->model.bend, uabs(r0) + (u64)int_sqrt64(var0) * 7 / 3);
 }
 
 /*
@@ -296,8 +385,9 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 {
 	const struct usbts_pred_edge *n = edge_at(p, p->count - 1);
 	s64 span = n->x - edge_at(p, 0)->x, from = n->x - span / 4;
-	s64 sr = 0, sx = 0, sxy = 0, mx, my;
+	s64 sr = 0, sx = 0, sxy = 0, mx, my, r, dx;
 	u64 sv = 0, sxx = 0, mean, var, q, sb, rate;
+	struct usbts_scale sc = { 0 };
 	unsigned int shift = 0;
 	u32 m = 0, i, j;
 
@@ -313,10 +403,22 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 			break;
 		if (w > p->limit)
 			continue;
-		sr += e->rmid - v - smul2(e->x - n->x, b);
-		sx += (e->x - n->x) >> shift;
+		r = e->rmid - v - smul2(e->x - n->x, b);
+		dx = (e->x - n->x) >> shift;
+		sr += r;
+		sx += dx;
 		sv += w * w / 12;
 		m++;
+		/* the newest 4, 8, 16, ... edges on their own, too */
+		r = s64_max(s64_min(r, (s64)1 << 30), -((s64)1 << 30));
+		sc.m = m;
+		sc.sr += r;
+		sc.sx = sx;
+		sc.sxx += (u64)(dx * dx);
+		sc.sxr += dx * r;
+		sc.sv = sv;
+		if (m >= 4 && !(m & (m - 1)))
+			scale_allowance(p, &sc);
 	}
 	if (m < 4)
 		return 0;
@@ -345,8 +447,8 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 		sb = OMEGA_MAX;
 	else
 		sb = (u64)int_sqrt64(mul_u64_u64_div_u64(sb, (u64)1 << 48, sxx)) >> shift;
-	p->bent = p->count >= 8 && (mean * mean > 16 * var || q > 4 * sb);
-	p->model.bend = mean + (u64)int_sqrt64(var) * 7 / 3;
+	p->bent = p->bent || (p->count >= 8 && (mean * mean > 16 * var || q > 4 * sb));
+	p->model.bend = u64_max(p->model.bend, mean + (u64)int_sqrt64(var) * 7 / 3);
 	rate = q + sb * 7 / 3;
 	return u64_min(rate, OMEGA_MAX);
 }
@@ -400,7 +502,7 @@ static bool fit(struct usbts_pred *p)
 /*
  * Re-centre the residual frame on the current model, recompute every
  * edge's residuals and redo every pair.  O(K^2); runs only when the window
- * is halved or pruned.
+ * is cut or pruned, or its curvature allowance doubled.
  */
 static bool refit(struct usbts_pred *p)
 {
@@ -419,7 +521,7 @@ static bool refit(struct usbts_pred *p)
 	if (p->count > 1)
 		p->slack = (s64)mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x -
 						      edge_at(p, 0)->x),
-						p->omega, USBTS_PRED_SHIFT + 3);
+						wander_of(p), USBTS_PRED_SHIFT + 3);
 	for (i = 0; i < p->count; i++)
 		set_residual(p, edge_at(p, i));
 	p->bmin = (s64)((u64)PERIOD_MIN_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
@@ -486,13 +588,38 @@ static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
 	claim = u64_min(claim, (u64)1 << 30);
 	e2 = (s64)(a * a) - (s64)((u64)width * (u64)width / 24) - (s64)(claim * claim);
 	mag = uabs(e2);
-	if (mag >= dd << 12)
+	if (mag >> 12 >= dd)
 		mag = (u64)1 << 60;
 	else
 		mag = mul_u64_u64_div_u64(mag, (u64)1 << 48, dd);
 	/* a claim that held contributes nothing, rather than credit */
 	term = e2 < 0 ? 0 : (s64)mag;
 	p->omega2 += (term - p->omega2) / 4;
+}
+
+/*
+ * Fold one far innovation into the rate error estimate: the bracket's
+ * midpoint missed the prediction by @nu ns, @d (at least LIKELY_D)
+ * microframes from the newest edge.  Less the midpoint's own noise, the
+ * running mean of nu^2 over that of d^2 estimates the square of how far
+ * the model's rate was off, from its fit and from the clock's wander since:
+ * what the claim must cover at distance.  The ratio of means weighs each
+ * prediction by its distance, so that near ones, whose miss is mostly
+ * noise, do not drown the far ones.  Unlike excess(), a claim that held
+ * still counts.
+ */
+static void rate_error(struct usbts_pred *p, s64 width, s64 nu, s64 d)
+{
+	u64 a = u64_min(uabs(nu), (u64)1 << 30), dd = (u64)d * (u64)d;
+	s64 e2 = (s64)(a * a) - (s64)((u64)width * (u64)width / 24);
+
+	/* the plain mean until there are enough for the running one */
+	if (p->rate_n < 32)
+		p->rate_n++;
+	p->rate_e2 += (e2 - p->rate_e2) / p->rate_n;
+	p->rate_d2 += ((s64)dd - (s64)p->rate_d2) / (s64)p->rate_n;
+	p->rate_e2_fast += (e2 - p->rate_e2_fast) / (s64)u64_min(p->rate_n, 4);
+	p->rate_d2_fast += ((s64)dd - (s64)p->rate_d2_fast) / (s64)u64_min(p->rate_n, 4);
 }
 
 /*
@@ -540,9 +667,12 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 		miss = (u64)(lo - t - above);
 	else if (hi < t - below)
 		miss = (u64)(t - below - hi);
-	if ((u64)(hi - lo) <= p->limit && d <= (s64)1 << 30)
+	if ((u64)(hi - lo) <= p->limit && d <= (s64)1 << 30) {
 		excess(p, hi - lo, mid - t,
 		       u64_max((u64)below, (u64)above) + m->bend, s64_max(d, MIN_D));
+		if (d >= LIKELY_D)
+			rate_error(p, hi - lo, mid - t, d);
+	}
 	/*
 	 * Far from the newest edge, the midpoint alone outside the claim is
 	 * evidence enough: a bracket is narrow against such distances.
@@ -557,6 +687,16 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	return miss;
 }
 
+/*
+ * How far the window's clock may stray from a line: a rate change of
+ * omega per microframe of distance bends it by about omega * span / 8.
+ */
+static u64 curvature(struct usbts_pred *p)
+{
+	return mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x - edge_at(p, 0)->x),
+			       wander_of(p), USBTS_PRED_SHIFT + 3);
+}
+
 static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 {
 	struct usbts_pred_edge *e;
@@ -566,7 +706,7 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	innovate(p, x, lo, hi, mid);
 
 	if (p->count == USBTS_PRED_EDGES) {
-		drop_oldest(p, USBTS_PRED_EDGES / 2);
+		drop_oldest(p, USBTS_PRED_EDGES / 4);
 		if (!refit(p))
 			prune(p);
 	}
@@ -590,8 +730,17 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	prune(p);
 	ret = USBTS_PRED_PRUNED;
 fitted:
+	/*
+	 * The wander bends the window more than its brackets were widened
+	 * for: widen them, or the feasible set may shut the truth out.
+	 */
+	if (p->count > 1 && curvature(p) > 2 * (u64)p->slack + EDGE_SLACK_NS * 8) {
+		if (!refit(p))
+			prune(p);
+		ret |= USBTS_PRED_PRUNED;
+	}
 	/* a change point: the newest edges left the line; forget the old */
-	while (p->bent && p->count >= 8) {
+	while (p->count >= 8 && p->bent) {
 		drop_oldest(p, p->count / 2);
 		p->model.valid = 0;
 		if (!refit(p))
@@ -703,6 +852,26 @@ static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x,
 	 */
 	*sure = dmax - dmin < (s64)1 << (USBTS_PRED_MFINDEX_BITS - 1);
 	return dx >= dmin && dx <= dmax;
+}
+
+/*
+ * The most likely time of an edge that fell between a read over [@lp, @lq]
+ * and the next over [@pre, @post]: each read sampled the register at a
+ * uniformly random instant, so the edge's density is the chance that the
+ * first sample came before it times the chance that the second came after:
+ * rising over the first read, flat over the gap, falling over the second.
+ * Its mean lies off the gap's middle toward the longer read, by
+ * ((B^2 - A^2) / 6 + g * (B - A) / 4) / (A / 2 + g + B / 2) for reads of
+ * lengths A and B and a gap g.  Both reads lie within
+ * USBTS_PRED_EDGE_MAX_NS, so no product overflows.
+ */
+static s64 edge_mid(s64 lp, s64 lq, s64 pre, s64 post)
+{
+	s64 a = lq - lp, b = post - pre, g = s64_max(pre - lq, 0);
+	s64 num = (b * b - a * a) / 6 + g * (b - a) / 4;
+	s64 den = a / 2 + g + b / 2;
+
+	return lq + g / 2 + (den > 0 ? div64_s64(num, den) : 0);
 }
 
 /**
@@ -818,7 +987,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		 * the next began.
 		 */
 		ret |= add_edge(p, x, p->last_pre, post_ns,
-				p->last_post + (pre_ns - p->last_post) / 2);
+				edge_mid(p->last_pre, p->last_post, pre_ns, post_ns));
 		if ((u64)(post_ns - p->last_pre) <= p->limit)
 			ret |= USBTS_PRED_GOOD_EDGE;
 	}

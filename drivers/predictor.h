@@ -121,6 +121,13 @@ struct usbts_pred_edge {
  * @omega: the wander estimate from certain misses, as &usbts_model.wander
  * @omega2: running mean of the squared excess of innovations beyond their
  *	claim, (ns per microframe)^2 << 48; may be negative
+ * @rate_e2: running mean of the squared misses of predictions a second or
+ *	more ahead, less their midpoints' noise, ns^2; may be negative; over
+ *	about 32 such predictions
+ * @rate_d2: running mean of the squares of their distances, microframes^2
+ * @rate_e2_fast: as @rate_e2 over about 4, for a rate error that just grew
+ * @rate_d2_fast: as @rate_d2 over about 4
+ * @rate_n: how many such predictions were seen, up to 32
  * @limit: widest bracket the least-squares fit uses, ns
  * @bent: the newest edges bend away from the window's line
  * @pb: the period of the last model whose edges were dropped, 0: none
@@ -150,6 +157,11 @@ struct usbts_pred {
 	s64 bmax;
 	u64 omega;
 	s64 omega2;
+	s64 rate_e2;
+	u64 rate_d2;
+	s64 rate_e2_fast;
+	u64 rate_d2_fast;
+	u32 rate_n;
 	u64 limit;
 	bool bent;
 	u64 pb;
