@@ -734,9 +734,9 @@ fitted:
 	 * The wander bends the window more than its brackets were widened
 	 * for: widen them, or the feasible set may shut the truth out.
 	 */
-	if (p->count > 1 && curvature(p) > 2 * (u64)p->slack + EDGE_SLACK_NS * 8) {
-		if (!refit(p))
-			prune(p);
+	if (p->count > 1 && curvature(p) > 2 * (u64)p->slack + EDGE_SLACK_NS * 8 &&
+	    !refit(p)) {
+		prune(p);
 		ret |= USBTS_PRED_PRUNED;
 	}
 	/* a change point: the newest edges left the line; forget the old */
