@@ -185,8 +185,10 @@ static int read_both(struct usbts_ctrl *ctrl, struct usbts_read *r)
 }
 
 /*
- * Read until one edge has passed (plus two reads) or the burst budget is
- * spent; an edge bracketed too widely (a read preempted across it, see
+ * Read until as many edges as the predictor wants have passed (plus two
+ * reads; one edge at PCIe speed, up to %USBTS_PRED_BURST_EDGES when reads
+ * are slow, see usbts_pred_edges_wanted()) or the burst budget is spent; an
+ * edge bracketed too widely (a read preempted across it, see
  * %USBTS_PRED_GOOD_EDGE) does not count, and the burst waits for the next.
  * Under ctrl->lock.
  *
@@ -201,9 +203,9 @@ static int read_both(struct usbts_ctrl *ctrl, struct usbts_read *r)
  */
 static int burst(struct usbts_ctrl *ctrl)
 {
-	s64 pre, post, start = 0;
+	u32 v, first = 0, edges = 0, wanted = usbts_pred_edges_wanted(ctrl->pred);
 	int i, good = 0, after = -1, err, ret = 0, r;
-	u32 v, first = 0;
+	s64 pre, post, start = 0;
 
 	lockdep_assert_held(&ctrl->lock);
 	for (i = 0; i < USBTS_BURST_READS && after != 0; i++) {
@@ -222,11 +224,12 @@ static int burst(struct usbts_ctrl *ctrl)
 				after = 2;
 				/*
 				 * A read preempted across the edge brackets it
-				 * too widely to teach the model anything: read
-				 * on to the next edge, within a fresh budget.
+				 * too widely to teach the model anything, and
+				 * slow reads want more edges: read on to the
+				 * next edge, within a fresh budget.
 				 */
 				if (r > 0 && (r & USBTS_PRED_NEW_EDGE) &&
-				    !(r & USBTS_PRED_GOOD_EDGE)) {
+				    (!(r & USBTS_PRED_GOOD_EDGE) || ++edges < wanted)) {
 					after = -1;
 					first = v;
 					start = pre;

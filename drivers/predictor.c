@@ -16,6 +16,14 @@
  * brackets are hard constraints: a preempted read never produces a wrong
  * one, only a wide one.
  *
+ * A sampler whose reads are slow brackets each edge only roughly and reads
+ * on for several in a burst (usbts_pred_edges_wanted()).  Edges within
+ * USBTS_PRED_MERGE microframes of the window's newest are merged into it:
+ * their brackets, moved back along the model's period (widened by its
+ * uncertainty over those few microframes), narrow its bracket, and their
+ * most likely times join its mean, so that a burst takes one slot of the
+ * window and the window keeps its span in time.
+ *
  * Over a window of recent edges the controller clock is taken to be linear,
  * edge(x) = tc + (x - xc) * period.  The set of lines through all brackets
  * is convex; its slope range [bmin, bmax] follows exactly from all pairs of
@@ -228,18 +236,22 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 {
 	const struct usbts_pred_edge *n = edge_at(p, p->count - 1);
 	s64 sd = 0, sy = 0, md, my, cnt = 0;
-	u64 minw = U64_MAX, limit, span, sdd = 0;
+	u64 minw = U64_MAX, minr = U64_MAX, limit, span, sdd = 0;
 	s64 sdy = 0, q;
 	unsigned int shift = 0;
 	u32 i;
 
+	/* which brackets to use goes by their widths, how much by the spread */
+	for (i = 0; i < p->count; i++)
+		minr = u64_min(minr, edge_at(p, i)->wr);
+	limit = 2 * minr + 2000;
+	p->limit = limit;
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
 
-		minw = u64_min(minw, (u64)(e->hi - e->lo));
+		if (e->wr <= limit)
+			minw = u64_min(minw, e->w);
 	}
-	limit = 2 * minw + 2000;
-	p->limit = limit;
 	span = (u64)(n->x - edge_at(p, 0)->x);
 	while ((span >> shift) >= ((u64)1 << 20))
 		shift++;
@@ -247,10 +259,10 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 	/* weights 1..16 by the inverse square of the bracket width */
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
-		u64 w = (u64)(e->hi - e->lo);
+		u64 w = e->w;
 		s64 k;
 
-		if (w > limit)
+		if (e->wr > limit)
 			continue;
 		k = (s64)ls_weight(minw, w);
 		sd += k * ((e->x - n->x) >> shift);
@@ -261,10 +273,10 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
 	my = div64_s64(sy, cnt);
 	for (i = 0; i < p->count; i++) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
-		u64 w = (u64)(e->hi - e->lo);
+		u64 w = e->w;
 		s64 dc, yc, k;
 
-		if (w > limit)
+		if (e->wr > limit)
 			continue;
 		k = (s64)ls_weight(minw, w);
 		dc = ((e->x - n->x) >> shift) - md;
@@ -397,11 +409,11 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 		shift++;
 	for (i = p->count; i-- > 0;) {
 		const struct usbts_pred_edge *e = edge_at(p, i);
-		u64 w = (u64)(e->hi - e->lo);
+		u64 w = e->w;
 
 		if (e->x < from && m >= 4)
 			break;
-		if (w > p->limit)
+		if (e->wr > p->limit)
 			continue;
 		r = e->rmid - v - smul2(e->x - n->x, b);
 		dx = (e->x - n->x) >> shift;
@@ -429,7 +441,7 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 		const struct usbts_pred_edge *e = edge_at(p, j);
 		s64 dx, dy;
 
-		if ((u64)(e->hi - e->lo) > p->limit)
+		if (e->wr > p->limit)
 			continue;
 		dx = ((e->x - n->x) >> shift) - mx;
 		dy = e->rmid - v - smul2(e->x - n->x, b) - my;
@@ -650,7 +662,7 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 {
 	const struct usbts_model *m = &p->model;
 	s64 d = x - m->xc, t, below, above;
-	u64 miss = 0;
+	u64 miss = 0, claim;
 
 	if (!m->valid || d <= 0)
 		return 0;
@@ -667,9 +679,17 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 		miss = (u64)(lo - t - above);
 	else if (hi < t - below)
 		miss = (u64)(t - below - hi);
+	claim = u64_max((u64)below, (u64)above) + m->bend;
 	if ((u64)(hi - lo) <= p->limit && d <= (s64)1 << 30) {
-		excess(p, hi - lo, mid - t,
-		       u64_max((u64)below, (u64)above) + m->bend, s64_max(d, MIN_D));
+		/*
+		 * A midpoint whose noise reaches half the claim (one roughly
+		 * bracketed edge against a model of many) says little of the
+		 * claim: excess() only counts positive excesses, and the
+		 * noise would pass for wander.
+		 */
+		if ((u64)(hi - lo) * (u64)(hi - lo) / 6 <= u64_min(claim, (u64)1 << 30) *
+							    u64_min(claim, (u64)1 << 30))
+			excess(p, hi - lo, mid - t, claim, s64_max(d, MIN_D));
 		if (d >= LIKELY_D)
 			rate_error(p, hi - lo, mid - t, d);
 	}
@@ -697,12 +717,57 @@ static u64 curvature(struct usbts_pred *p)
 			       wander_of(p), USBTS_PRED_SHIFT + 3);
 }
 
+/*
+ * Fold edge @x, bracketed by (@lo, @hi] and most likely at @mid, into the
+ * newest edge @n, at most USBTS_PRED_MERGE microframes before it (the same
+ * burst): its bracket, moved back by the model's period times the distance
+ * and widened by the period's reach (and the wander) over it, narrows
+ * @n's, and its estimate joins @n's mean.  A burst that reads on for many
+ * edges, because each is bracketed only roughly, thus takes one slot of the
+ * window rather than many, and the window keeps its span in time.  Returns
+ * false, changing nothing, when the brackets do not overlap.
+ */
+static bool merge_edge(struct usbts_pred *p, struct usbts_pred_edge *n, s64 x,
+		       s64 lo, s64 hi, s64 mid)
+{
+	const struct usbts_model *m = &p->model;
+	s64 k = x - n->x, shift = smul(k, m->period);
+	s64 u = smul_ceil(k, u64_max(m->below_slope, m->above_slope) + m->wander) + 1;
+	s64 nlo = s64_max(n->lo, lo - shift - u), nhi = s64_min(n->hi, hi - shift + u);
+	u64 w = (u64)(hi - lo);
+
+	if (nlo >= nhi)
+		return false;
+	n->lo = nlo;
+	n->hi = nhi;
+	n->mid += div64_s64(mid - shift - n->mid, n->n + 1);
+	n->n++;
+	n->w2 += w * w;
+	n->wr = u64_max(n->wr, w);
+	/* the spread of a mean of n estimates: sqrt(sum of squares) / n */
+	n->w = u64_max(div64_u64((u64)int_sqrt64(n->w2), n->n), 1);
+	set_residual(p, n);
+	return true;
+}
+
 static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 {
-	struct usbts_pred_edge *e;
+	struct usbts_pred_edge *e, *n;
 	int ret = 0;
 	u32 i;
 
+	n = p->count ? edge_at(p, p->count - 1) : NULL;
+	if (n && p->model.valid && x > n->x && x - n->x <= USBTS_PRED_MERGE &&
+	    (u64)(hi - lo) <= p->limit && n->wr <= p->limit &&
+	    merge_edge(p, n, x, lo, hi, mid)) {
+		for (i = 0; i + 1 < p->count; i++)
+			pair_update(p, edge_at(p, i), n);
+		if (fit(p))
+			goto fitted;
+		prune(p);
+		ret = USBTS_PRED_PRUNED;
+		goto fitted;
+	}
 	innovate(p, x, lo, hi, mid);
 
 	if (p->count == USBTS_PRED_EDGES) {
@@ -715,6 +780,10 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	e->lo = lo;
 	e->hi = hi;
 	e->mid = mid;
+	e->w = (u64)(hi - lo);
+	e->wr = e->w;
+	e->w2 = e->w * e->w;
+	e->n = 1;
 	set_residual(p, e);
 	p->count++;
 
@@ -995,6 +1064,34 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 	p->last_post = post_ns;
 	p->last_x = x;
 	return ret;
+}
+
+/**
+ * usbts_pred_edges_wanted() - how many edges should a burst bracket?
+ * @p: predictor
+ *
+ * A sampler reading at PCIe speed brackets an edge to about a microsecond,
+ * and one edge a burst is plenty; one whose reads take tens of
+ * microseconds (an emulated controller, a congested bus) learns a fraction
+ * of that from each edge and should read on for more, which the predictor
+ * merges into one.  The count grows with the square of the narrowest
+ * bracket the window keeps, from 1 at %USBTS_PRED_PRECISE_NS to
+ * %USBTS_PRED_BURST_EDGES.
+ *
+ * Return: the number of edges (each narrow enough for the fit, see
+ * %USBTS_PRED_GOOD_EDGE) a burst should bracket; 1 before the first fit.
+ */
+u32 usbts_pred_edges_wanted(const struct usbts_pred *p)
+{
+	u64 q;
+
+	if (!p->model.valid || p->limit <= 2000)
+		return 1;
+	/* p->limit is twice the narrowest bracket, plus 2000 ns */
+	q = div64_u64((p->limit - 2000) / 2, USBTS_PRED_PRECISE_NS);
+	if (q >= 4)
+		return USBTS_PRED_BURST_EDGES;
+	return (u32)u64_max(q * q, 1);
 }
 
 /**

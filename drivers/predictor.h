@@ -92,6 +92,12 @@ struct usbts_model {
  * @rlo: @lo, widened by the slack, less the residual frame's time of @x
  * @rhi: @hi, likewise
  * @rmid: @mid, likewise; all three kept up to date whenever the frame moves
+ * @w: the spread of @mid, as a bracket's width: @hi - @lo for one edge,
+ *	less for edges merged from one burst
+ * @wr: the widest of the merged brackets, which decides whether the fit
+ *	uses this edge, as it would a single one
+ * @w2: the sum of the squares of the merged brackets' widths
+ * @n: how many edges of one burst were merged here
  */
 struct usbts_pred_edge {
 	s64 x;
@@ -101,6 +107,10 @@ struct usbts_pred_edge {
 	s64 rlo;
 	s64 rhi;
 	s64 rmid;
+	u64 w;
+	u64 wr;
+	u64 w2;
+	u32 n;
 };
 
 /**
@@ -183,7 +193,15 @@ struct usbts_pred {
  */
 #define USBTS_PRED_GOOD_EDGE	0x8
 
+/* A bracket this narrow (ns) makes one edge a burst enough. */
+#define USBTS_PRED_PRECISE_NS	2000
+/* The most edges usbts_pred_edges_wanted() asks a burst for. */
+#define USBTS_PRED_BURST_EDGES	16
+/* Edges this close (microframes) to the newest are merged into it. */
+#define USBTS_PRED_MERGE	32
+
 void usbts_pred_init(struct usbts_pred *p);
+u32 usbts_pred_edges_wanted(const struct usbts_pred *p);
 int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 			u32 mfindex);
 bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,

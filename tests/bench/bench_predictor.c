@@ -388,6 +388,7 @@ static void run_sim(struct ctx *c, double scale)
 	struct sim_params sp = c->sc->p;
 	double next_q = 1e9 + 1e6, wake_from;
 	uint64_t wake_b = 0;
+	u32 edges = 0;
 	int ret;
 
 	sp.seconds *= scale;
@@ -410,13 +411,17 @@ static void run_sim(struct ctx *c, double scale)
 		}
 		if (!wake_b && r.pre >= wake_from)
 			wake_b = s.bursts + 1;
+		if (s.burst_reads == 1)
+			edges = 0;
 		ret = feed(c, r.pre, r.post, r.mfindex, r.seg, r.count);
 		/*
 		 * Every schedule reads on past an edge bracketed too widely,
-		 * as the module's sampler does.
+		 * and until it has as many edges as the predictor wants, as
+		 * the module's sampler does.
 		 */
-		if ((ret & USBTS_PRED_NEW_EDGE) &&
-		    !(ret & USBTS_PRED_GOOD_EDGE) && s.burst_reads < 512)
+		if ((ret & USBTS_PRED_NEW_EDGE) && s.burst_reads < 512 &&
+		    (!(ret & USBTS_PRED_GOOD_EDGE) ||
+		     ++edges < usbts_pred_edges_wanted(&c->p)))
 			sim_burst_more(&s, r.mfindex);
 	}
 	if (wake_b && sp.seconds > 600)
@@ -450,26 +455,35 @@ static void run_tv(struct ctx *c, double scale)
 	next_q = (double)tr.now + 1e6;
 	while (next_burst < end) {
 		int n, after = -1;
-		u32 first = 0;
+		u32 first = 0, edges;
 
 		while (next_q < (double)next_burst) {
 			query(c, next_q);
 			next_q += 4e6 + urand(c) * 2e6;
 		}
 		tr.now = next_burst;
-		for (n = 0; n < 2000 && after != 0; n++) {
+		for (n = 0, edges = 0; n < 2000 && after != 0; n++) {
 			s64 pre, post, k;
 			const struct tv_seg *seg;
 			u32 raw;
+			int ret;
 
 			tv_read(&tr, &pre, &post, &raw, &seg, &k);
-			feed(c, pre, post, raw, (int)(seg - tr.seg), k);
-			if (n == 0)
+			ret = feed(c, pre, post, raw, (int)(seg - tr.seg), k);
+			if (n == 0) {
 				first = raw;
-			else if (after < 0 && raw != first)
+			} else if (after < 0 && raw != first) {
 				after = 2;
-			else if (after > 0)
+				/* read on, as run_sim() does */
+				if ((ret & USBTS_PRED_NEW_EDGE) &&
+				    (!(ret & USBTS_PRED_GOOD_EDGE) ||
+				     ++edges < usbts_pred_edges_wanted(&c->p))) {
+					after = -1;
+					first = raw;
+				}
+			} else if (after > 0) {
 				after--;
+			}
 		}
 		next_burst += next_burst - tc.t0 < TV_NS_PER_S ? 10000000 :
 			      (s64)(sp->burst_ms * 1e6);

@@ -146,6 +146,14 @@ static void usbts_pred_impossible_read(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
 }
 
+/* Slow reads ask for many edges a burst, which share one slot. */
+static void usbts_pred_burst_merge(struct kunit *test)
+{
+	const char *why = tv_burst_merge();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
@@ -153,6 +161,7 @@ static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE(usbts_pred_round_trip),
 	KUNIT_CASE(usbts_pred_extremes),
 	KUNIT_CASE(usbts_pred_impossible_read),
+	KUNIT_CASE(usbts_pred_burst_merge),
 	{}
 };
 

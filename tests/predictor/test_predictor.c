@@ -89,6 +89,18 @@ int main(void)
 			passed++;
 		}
 	}
+	{
+		const char *why = tv_burst_merge();
+
+		if (why) {
+			printf("  FAIL: %s\n", why);
+			printf("not ok %u - a slow burst's edges merge\n", ++i);
+			failed++;
+		} else {
+			printf("ok %u - a slow burst's edges merge\n", ++i);
+			passed++;
+		}
+	}
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

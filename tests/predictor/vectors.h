@@ -498,6 +498,65 @@ static const char *tv_impossible_read(void)
 	return NULL;
 }
 
+/*
+ * A burst of reads of @len ns each, back to back, from @t, on a counter
+ * whose edges fall exactly every 125 us from 0, each read sampling in its
+ * middle; it reads until @edges edges have passed.  Returns the time after.
+ */
+static s64 tv_burst(struct usbts_pred *p, s64 t, s64 len, u32 edges)
+{
+	u32 seen = 0, last = ~0u;
+
+	while (seen < edges) {
+		u32 v = (u32)div64_s64(t + len / 2, USBTS_PRED_NOMINAL_NS) &
+			USBTS_PRED_MFINDEX_MASK;
+
+		usbts_pred_add_read(p, t, t + len, v);
+		if (last != ~0u && v != last)
+			seen++;
+		last = v;
+		t += len + 20;
+	}
+	return t;
+}
+
+/*
+ * Slow reads (30 us) learn little from one edge: the predictor asks for
+ * USBTS_PRED_BURST_EDGES a burst, and merges a burst's edges into one slot
+ * of the window, which gets narrower; fast reads (500 ns) are asked for
+ * one.  Returns NULL when so, else what went wrong.
+ */
+static const char *tv_burst_merge(void)
+{
+	static struct usbts_pred p;
+	const struct usbts_pred_edge *n;
+	s64 t = TV_NS_PER_S;
+	u32 i, count;
+	u64 w;
+
+	usbts_pred_init(&p);
+	for (i = 0; i < 20; i++)
+		t = tv_burst(&p, t + 100 * 1000000LL, 500, 1);
+	if (!p.model.valid || usbts_pred_edges_wanted(&p) != 1)
+		return "fast reads: not one edge a burst";
+
+	usbts_pred_init(&p);
+	t = TV_NS_PER_S;
+	for (i = 0; i < 20; i++)
+		t = tv_burst(&p, t + 100 * 1000000LL, 30000, 1);
+	if (!p.model.valid || usbts_pred_edges_wanted(&p) != USBTS_PRED_BURST_EDGES)
+		return "slow reads: not USBTS_PRED_BURST_EDGES a burst";
+	count = p.count;
+	w = p.edges[(p.first + count - 1) % USBTS_PRED_EDGES].w;
+	tv_burst(&p, t + 100 * 1000000LL, 30000, USBTS_PRED_BURST_EDGES);
+	n = &p.edges[(p.first + p.count - 1) % USBTS_PRED_EDGES];
+	if (p.count != count + 1)
+		return "a burst's edges took more than one slot";
+	if (n->n != USBTS_PRED_BURST_EDGES || n->w * 2 > w)
+		return "a burst's edges were not merged into a narrower one";
+	return NULL;
+}
+
 #define MS 1000000LL
 #define S TV_NS_PER_S
 
