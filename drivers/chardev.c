@@ -325,8 +325,11 @@ static s64 to_clock(struct usbts_sysclock *sc, s64 raw, s64 now, u32 clock,
 	 */
 	if (*acc && clock != USB_TIMESYNC_CLOCK_MONOTONIC_RAW) {
 		/* in MONOTONIC: a REALTIME step between the calls cannot count */
-		if (usbts_sysclock_from_raw(sc, raw, now,
-					    USB_TIMESYNC_CLOCK_MONOTONIC, &mid, &emid) ||
+		mid = t;
+		emid = err;
+		if ((clock != USB_TIMESYNC_CLOCK_MONOTONIC &&
+		     usbts_sysclock_from_raw(sc, raw, now,
+					     USB_TIMESYNC_CLOCK_MONOTONIC, &mid, &emid)) ||
 		    usbts_sysclock_from_raw(sc, raw - (s64)*acc, now,
 					    USB_TIMESYNC_CLOCK_MONOTONIC, &lo, &elo) ||
 		    usbts_sysclock_from_raw(sc, raw + (s64)*acc, now,
