@@ -51,8 +51,8 @@
  *    4, 8, 16, ... edges on their own (from 8 on, where their own trend
  *    puts the newest edge), so that a change shows within a few edges.
  *    Beyond 4 sigma the window has a change point and its older half is
- *    dropped (repeatedly); otherwise the largest residual plus 7/3 sigma is
- *    added to every claim, and the quarter's slope plus 7/3 sigma is a
+ *    dropped (repeatedly); otherwise the largest of those residuals, each
+ *    plus 7/3 of its sigma, is added to every claim, and the quarter's slope plus 7/3 sigma is a
  *    floor for the wander rate below.
  *  - wander: a rate, times the distance from the newest edge.  Every new
  *    edge (and every read that misses) tests the previous model at its
@@ -66,7 +66,8 @@
  *
  * The wander also bends the window away from any line, by about the rate
  * times the span / 8: every bracket is widened by that (refitting whenever
- * it doubled), so that the feasible set never shuts the truth out.
+ * it grew past twice what the brackets were widened for), so that the
+ * feasible set never shuts the truth out.
  *
  * Frames older than the window are extrapolated with the rate of the model
  * the window replaced, so a past frame across a rate step is not taken on
@@ -300,15 +301,15 @@ static void least_squares(struct usbts_pred *p, s64 *v, s64 *b)
  * from running means of the squared innovations @e2 (ns^2) and of the
  * squared distances @d2 (microframes^2) they were made at.
  */
-static u64 rate_sigma(s64 e2, u64 d2)
+static u64 rate_sigma(s64 e2, s64 d2)
 {
 	u64 r2;
 
-	if (e2 <= 0 || !d2)
+	if (e2 <= 0 || d2 <= 0)
 		return 0;
-	if ((u64)e2 >> 12 >= d2)
+	if ((u64)e2 >> 12 >= (u64)d2)
 		return OMEGA_MAX;
-	r2 = mul_u64_u64_div_u64((u64)e2, (u64)1 << 48, d2);
+	r2 = mul_u64_u64_div_u64((u64)e2, (u64)1 << 48, (u64)d2);
 	return (u64)int_sqrt64(r2);
 }
 
@@ -347,36 +348,34 @@ struct usbts_scale {
 /*
  * The newest @c->m usable edges against the window's line: where their own
  * trend puts the newest edge's residual (their mean, for fewer than 8),
- * plus 7/3 of its noise, raises the bend allowance; beyond 4 times the
- * noise of their mean, the window has a change point.  A change that began
- * lately shows here long before it moves the quarter's mean.
+ * plus 7/3 of its noise, raises the bend allowance; a mean beyond 4 times
+ * its noise is a change point.  The noise is the estimates' own variance
+ * (edge_mid()), at least width^2 / 24 (its value for two reads of equal
+ * length and no gap), not the quarter's pessimistic width^2 / 12.  A change that
+ * began lately shows here long before it moves the quarter's mean.
  */
 static void scale_allowance(struct usbts_pred *p, const struct usbts_scale *c)
 {
 	s64 mx = div64_s64(c->sx, c->m), mr = div64_s64(c->sr, c->m), r0 = mr;
-	/*
-	 * A midpoint's variance is nearer width^2 / 29 than the quarter's
-	 * pessimistic width^2 / 12 (each read sampled uniformly, two reads
-	 * of equal length); width^2 / 24 keeps some margin.
-	 */
-	u64 var = div64_u64(c->sv, (u64)c->m * c->m * 2), var0 = var, sxx;
+	u64 var = div64_u64(c->sv, (u64)c->m * c->m), var0 = var, sxx;
 
 	if (p->count >= 8 && uabs(mr) * uabs(mr) > 16 * var)
 		p->bent = true;
 	/*
-	 * Centred sums: |mx * sx| < 2^56, |mx * sr| < 2^62.  A trend needs
-	 * the edges spread against their distance (mx^2 / sxx < 2^20), which
-	 * also keeps both quotients below 2^61.
+	 * Centred sums: |mx * sx| < 2^56, |mx * sr| <= 2^62.  A trend needs
+	 * the edges spread against their distance (mx^2 / sxx < 2^20); a
+	 * slope beyond 2^20 ns per unit of distance saturates the allowance.
+	 * Both keep the quotients below 2^61.
 	 */
 	sxx = c->sxx - (u64)(mx * c->sx);
 	if (c->m >= 8 && (s64)sxx > 0 && ((u64)(mx * mx) >> 20) < sxx) {
 		s64 sxr = c->sxr - mx * c->sr;
 		/* the trend's value at distance 0: mr - slope * mx */
-		u64 dr = mul_u64_u64_div_u64(u64_min(uabs(sxr), (u64)1 << 40), uabs(mx), sxx);
+		u64 dr = (uabs(sxr) >> 20) >= sxx ? (u64)1 << 40 :
+			 u64_min(mul_u64_u64_div_u64(uabs(sxr), uabs(mx), sxx), (u64)1 << 40);
 
 		r0 = (sxr < 0) == (mx < 0) ? mr - (s64)dr : mr + (s64)dr;
-		var0 = var + mul_u64_u64_div_u64(u64_min(div64_u64(c->sv, c->m * 2),
-							 (u64)1 << 40),
+		var0 = var + mul_u64_u64_div_u64(u64_min(div64_u64(c->sv, c->m), (u64)1 << 40),
 						 (u64)(mx * mx), sxx);
 	}
 	p->model.bend = u64_max(p->model.bend, uabs(r0) + (u64)int_sqrt64(var0) * 7 / 3);
@@ -387,11 +386,14 @@ static void scale_allowance(struct usbts_pred *p, const struct usbts_scale *c)
  * usable edges in the newest quarter of the window's span (at least 4) is
  * compared with its noise, each edge's estimate being taken as uniform over
  * its bracket (variance width^2 / 12, which is pessimistic), and so is the
- * slope of those residuals.  Sets p->bent when either exceeds four times
- * its noise in a window of at least 8 edges (a change point), and the
- * model's bend allowance to the mean plus 7/3 of its noise.  Returns the
- * slope plus 7/3 of its noise: how far the clock's present rate may be from
- * the window's, a floor for the wander allowance.
+ * slope of those residuals; so are the newest 4, 8, 16, ... usable edges
+ * on their own (scale_allowance()).  Sets p->bent when either of the
+ * quarter's, or any scale's mean, exceeds four times its noise in a window
+ * of at least 8 edges (a change point), and the model's bend allowance to
+ * the largest of the quarter's mean and each scale's residual (at the
+ * newest edge), each plus 7/3 of its noise.  Returns the quarter's slope
+ * plus 7/3 of its noise: how far the clock's present rate may be from the
+ * window's, a floor for the wander allowance.
  */
 static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 {
@@ -428,7 +430,7 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 		sc.sx = sx;
 		sc.sxx += (u64)(dx * dx);
 		sc.sxr += dx * r;
-		sc.sv = sv;
+		sc.sv += u64_max(div64_u64(e->vs, (u64)e->n * e->n), w * w / 24);
 		if (m >= 4 && !(m & (m - 1)))
 			scale_allowance(p, &sc);
 	}
@@ -629,9 +631,9 @@ static void rate_error(struct usbts_pred *p, s64 width, s64 nu, s64 d)
 	if (p->rate_n < 32)
 		p->rate_n++;
 	p->rate_e2 += (e2 - p->rate_e2) / p->rate_n;
-	p->rate_d2 += ((s64)dd - (s64)p->rate_d2) / (s64)p->rate_n;
+	p->rate_d2 += ((s64)dd - p->rate_d2) / (s64)p->rate_n;
 	p->rate_e2_fast += (e2 - p->rate_e2_fast) / (s64)u64_min(p->rate_n, 4);
-	p->rate_d2_fast += ((s64)dd - (s64)p->rate_d2_fast) / (s64)u64_min(p->rate_n, 4);
+	p->rate_d2_fast += ((s64)dd - p->rate_d2_fast) / (s64)u64_min(p->rate_n, 4);
 }
 
 /*
@@ -728,7 +730,7 @@ static u64 curvature(struct usbts_pred *p)
  * false, changing nothing, when the brackets do not overlap.
  */
 static bool merge_edge(struct usbts_pred *p, struct usbts_pred_edge *n, s64 x,
-		       s64 lo, s64 hi, s64 mid)
+		       s64 lo, s64 hi, s64 mid, u64 var)
 {
 	const struct usbts_model *m = &p->model;
 	s64 k = x - n->x, shift = smul(k, m->period);
@@ -743,6 +745,7 @@ static bool merge_edge(struct usbts_pred *p, struct usbts_pred_edge *n, s64 x,
 	n->mid += div64_s64(mid - shift - n->mid, n->n + 1);
 	n->n++;
 	n->w2 += w * w;
+	n->vs += var;
 	n->wr = u64_max(n->wr, w);
 	/* the spread of a mean of n estimates: sqrt(sum of squares) / n */
 	n->w = u64_max(div64_u64((u64)int_sqrt64(n->w2), n->n), 1);
@@ -750,7 +753,8 @@ static bool merge_edge(struct usbts_pred *p, struct usbts_pred_edge *n, s64 x,
 	return true;
 }
 
-static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
+static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid,
+		    u64 var)
 {
 	struct usbts_pred_edge *e, *n;
 	int ret = 0;
@@ -759,7 +763,7 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	n = p->count ? edge_at(p, p->count - 1) : NULL;
 	if (n && p->model.valid && x > n->x && x - n->x <= USBTS_PRED_MERGE &&
 	    (u64)(hi - lo) <= p->limit && n->wr <= p->limit &&
-	    merge_edge(p, n, x, lo, hi, mid)) {
+	    merge_edge(p, n, x, lo, hi, mid, var)) {
 		for (i = 0; i + 1 < p->count; i++)
 			pair_update(p, edge_at(p, i), n);
 		if (fit(p))
@@ -783,6 +787,7 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	e->w = (u64)(hi - lo);
 	e->wr = e->w;
 	e->w2 = e->w * e->w;
+	e->vs = var;
 	e->n = 1;
 	set_residual(p, e);
 	p->count++;
@@ -803,10 +808,13 @@ fitted:
 	 * The wander bends the window more than its brackets were widened
 	 * for: widen them, or the feasible set may shut the truth out.
 	 */
-	if (p->count > 1 && curvature(p) > 2 * (u64)p->slack + EDGE_SLACK_NS * 8 &&
-	    !refit(p)) {
-		prune(p);
-		ret |= USBTS_PRED_PRUNED;
+	if (p->count > 1 && curvature(p) > 2 * (u64)p->slack + EDGE_SLACK_NS * 8) {
+		bool fits = refit(p);
+
+		if (!fits) {
+			prune(p);
+			ret |= USBTS_PRED_PRUNED;
+		}
 	}
 	/* a change point: the newest edges left the line; forget the old */
 	while (p->count >= 8 && p->bent) {
@@ -924,23 +932,41 @@ static bool nominal_fits(const struct usbts_pred *p, s64 pre, s64 post, s64 x,
 }
 
 /*
- * The most likely time of an edge that fell between a read over [@lp, @lq]
- * and the next over [@pre, @post]: each read sampled the register at a
- * uniformly random instant, so the edge's density is the chance that the
- * first sample came before it times the chance that the second came after:
- * rising over the first read, flat over the gap, falling over the second.
- * Its mean lies off the gap's middle toward the longer read, by
- * ((B^2 - A^2) / 6 + g * (B - A) / 4) / (A / 2 + g + B / 2) for reads of
- * lengths A and B and a gap g.  Both reads lie within
- * USBTS_PRED_EDGE_MAX_NS, so no product overflows.
+ * Where an edge that fell between a read over [@lp, @lq] and the next over
+ * [@pre, @post] lies, on average, and how widely (*@var, ns^2): each read
+ * sampled the register at a uniformly random instant, so the edge's
+ * density is the chance that the first sample came before it times the
+ * chance that the second came after: rising over the first read, flat over
+ * the gap, falling over the second.  Its mean lies off the gap's middle
+ * toward the longer read.  With the reads' lengths A and B and the gap g,
+ * 12 times the density's mass, first and second moments from @lp are
+ *
+ *	12 Z  = 6A + 12g + 6B
+ *	12 M1 = 4A^2 + 12gA + 6g^2 + 6(A + g)B + 2B^2
+ *	12 M2 = 3A^3 + 4((A + g)^3 - A^3) + 6(A + g)^2 B + 4(A + g)B^2 + B^3
+ *
+ * Reads that overlap or nest (which no sampler makes, but a replayed trace
+ * may) are cut to the bracket first, so A + g + B = @post - @lp, at most
+ * USBTS_PRED_EDGE_MAX_NS: no product overflows, and the mean lies within
+ * the bracket.
  */
-static s64 edge_mid(s64 lp, s64 lq, s64 pre, s64 post)
+static s64 edge_mid(s64 lp, s64 lq, s64 pre, s64 post, u64 *var)
 {
-	s64 a = lq - lp, b = post - pre, g = s64_max(pre - lq, 0);
-	s64 num = (b * b - a * a) / 6 + g * (b - a) / 4;
-	s64 den = a / 2 + g + b / 2;
+	u64 a = (u64)(s64_min(s64_max(lq, lp), post) - lp);
+	u64 c0 = (u64)(s64_min(s64_max(pre, lp + (s64)a), post) - lp);
+	u64 g = c0 - a, b = (u64)(post - lp) - c0, c = a + g;
+	u64 z = 6 * a + 12 * g + 6 * b, m1, m2, mean;
 
-	return lq + g / 2 + (den > 0 ? div64_s64(num, den) : 0);
+	if (!z) {
+		*var = 1;
+		return lp;
+	}
+	m1 = 4 * a * a + 12 * g * a + 6 * g * g + 6 * c * b + 2 * b * b;
+	m2 = 3 * a * a * a + 4 * (c * c * c - a * a * a) + 6 * c * c * b +
+	     4 * c * b * b + b * b * b;
+	mean = div64_u64(m1, z);
+	*var = u64_max(div64_u64(m2, z) - u64_min(mean * mean, div64_u64(m2, z)), 1);
+	return lp + (s64)mean;
 }
 
 /**
@@ -1055,8 +1081,10 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		 * within its read: most likely near where one read ended and
 		 * the next began.
 		 */
-		ret |= add_edge(p, x, p->last_pre, post_ns,
-				edge_mid(p->last_pre, p->last_post, pre_ns, post_ns));
+		u64 var;
+		s64 mid = edge_mid(p->last_pre, p->last_post, pre_ns, post_ns, &var);
+
+		ret |= add_edge(p, x, p->last_pre, post_ns, mid, var);
 		if ((u64)(post_ns - p->last_pre) <= p->limit)
 			ret |= USBTS_PRED_GOOD_EDGE;
 	}

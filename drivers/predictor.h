@@ -88,7 +88,8 @@ struct usbts_model {
  * @x: extended microframe whose start was bracketed
  * @lo: the start was after this time (ns)
  * @hi: the start was at or before this time (ns)
- * @mid: the most likely time: between the two reads that bracket it
+ * @mid: where the edge lies on average, given that it fell between two
+ *	samples, each uniform within its read (see edge_mid())
  * @rlo: @lo, widened by the slack, less the residual frame's time of @x
  * @rhi: @hi, likewise
  * @rmid: @mid, likewise; all three kept up to date whenever the frame moves
@@ -97,6 +98,8 @@ struct usbts_model {
  * @wr: the widest of the merged brackets, which decides whether the fit
  *	uses this edge, as it would a single one
  * @w2: the sum of the squares of the merged brackets' widths
+ * @vs: the sum of the merged estimates' variances, ns^2: @mid's variance
+ *	is @vs / @n^2
  * @n: how many edges of one burst were merged here
  */
 struct usbts_pred_edge {
@@ -110,6 +113,7 @@ struct usbts_pred_edge {
 	u64 w;
 	u64 wr;
 	u64 w2;
+	u64 vs;
 	u32 n;
 };
 
@@ -168,9 +172,9 @@ struct usbts_pred {
 	u64 omega;
 	s64 omega2;
 	s64 rate_e2;
-	u64 rate_d2;
+	s64 rate_d2;
 	s64 rate_e2_fast;
-	u64 rate_d2_fast;
+	s64 rate_d2_fast;
 	u32 rate_n;
 	u64 limit;
 	bool bent;

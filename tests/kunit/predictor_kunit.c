@@ -154,6 +154,14 @@ static void usbts_pred_burst_merge(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
 }
 
+/* A read nested in the one before keeps the edge in its bracket. */
+static void usbts_pred_nested_read(struct kunit *test)
+{
+	const char *why = tv_nested_read();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
@@ -162,6 +170,7 @@ static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE(usbts_pred_extremes),
 	KUNIT_CASE(usbts_pred_impossible_read),
 	KUNIT_CASE(usbts_pred_burst_merge),
+	KUNIT_CASE(usbts_pred_nested_read),
 	{}
 };
 

@@ -101,6 +101,18 @@ int main(void)
 			passed++;
 		}
 	}
+	{
+		const char *why = tv_nested_read();
+
+		if (why) {
+			printf("  FAIL: %s\n", why);
+			printf("not ok %u - a nested read's edge stays in its bracket\n", ++i);
+			failed++;
+		} else {
+			printf("ok %u - a nested read's edge stays in its bracket\n", ++i);
+			passed++;
+		}
+	}
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -557,6 +557,28 @@ static const char *tv_burst_merge(void)
 	return NULL;
 }
 
+/*
+ * A read nested in the one before (which no sampler makes, but a replayed
+ * trace may): the edge's estimate still lies in its bracket, (0, 20].
+ * Returns NULL when it does, else what went wrong.
+ */
+static const char *tv_nested_read(void)
+{
+	static struct usbts_pred p;
+	s64 t;
+	u64 acc;
+
+	usbts_pred_init(&p);
+	usbts_pred_add_read(&p, 0, 2040000000LL, 100);
+	if (!(usbts_pred_add_read(&p, 10, 20, 101) & USBTS_PRED_NEW_EDGE))
+		return "no edge from the nested read";
+	if (!usbts_model_time_of(&p.model, 101, &t, &acc))
+		return "no answer after the edge";
+	if (t < 0 || t > 20)
+		return "the edge's estimate left its bracket";
+	return NULL;
+}
+
 #define MS 1000000LL
 #define S TV_NS_PER_S
 
