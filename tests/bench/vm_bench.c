@@ -1162,8 +1162,13 @@ static void mem_trace_setup(void)
 		struct stat st;
 
 		snprintf(p, sizeof(p), TRACEFS "/events/%s", ev[i]);
+		/*
+		 * Allocations by the module's call sites; frees from anywhere,
+		 * matched by pointer: a kfree() in tail position (STOP's
+		 * deferred free) reports its caller's caller as call_site.
+		 */
 		if (!stat(p, &st))
-			tf_event(ev[i], f);
+			tf_event(ev[i], strstr(ev[i], "free") ? "ptr != 0" : f);
 	}
 	tf_write("tracing_on", "1", true);
 }
