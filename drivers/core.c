@@ -12,7 +12,8 @@
  * A blocking START runs the first burst itself, the rest come from a
  * delayed work item.  A burst is a short run of reads sandwiched between two
  * CLOCK_MONOTONIC_RAW reads (the clock nobody steers; see sysclock.c) that
- * ends one microframe edge later; it feeds the
+ * ends one microframe edge later (up to 16 when reads are slow, see
+ * burst()); it feeds the
  * predictor and publishes a struct usbts_snapshot through a seqcount.  GET
  * copies the snapshot lock-free and never touches the hardware.  Bursts
  * come every 10 ms for the first second of a generation, then ever more
@@ -48,7 +49,10 @@
 /* After a failed burst: retry soon, then less often, at most this rarely. */
 #define USBTS_RETRY_MIN_MS	10
 #define USBTS_RETRY_MS		1000
-/* A burst ends this long after its first read even without an edge. */
+/*
+ * A burst ends this long after its first read, or after the last edge it
+ * counted, without a (further) edge.
+ */
 #define USBTS_BURST_NS		(3 * USBTS_PRED_NOMINAL_NS)
 #define USBTS_BURST_READS	512
 
@@ -525,7 +529,8 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
 	/*
 	 * Run a burst here rather than wait for the worker: START then needs
 	 * no work-queue latency or wake-up, only the burst itself (one
-	 * microframe edge, about 125 us plus the reads).
+	 * microframe edge, about 125 us plus the reads, for a new controller;
+	 * up to 16 edges, a few ms, after a failed burst on slow reads).
 	 */
 	if (precise_state(ctrl) == -EAGAIN) {
 		mutex_lock(&ctrl->lock);

@@ -218,8 +218,8 @@ static void pair_update(struct usbts_pred *p, const struct usbts_pred_edge *a,
 /*
  * Weighted least-squares slope and value at the newest edge of the edges'
  * estimates, in residual units.  Brackets much wider than the narrowest in
- * the window (preempted reads) are left out, the rest weighted by the
- * inverse square of their width.  Distances are scaled down by 2^shift
+ * the window (preempted reads; by @wr) are left out, the rest weighted by
+ * the inverse square of their estimate's spread (@w).  Distances are scaled down by 2^shift
  * below 2^20 and residuals clamped to 2^30, losing only those low bits, so
  * that no sum overflows: with weights k <= 16 over <= 256 edges (sum 2^12),
  * the centred |dc| sum to at most 2^12 * 2^19 (the mean absolute deviation
@@ -591,7 +591,7 @@ static void prune(struct usbts_pred *p)
  * Fold one innovation into the running mean of the squared excess: the
  * bracket's midpoint missed the prediction by @nu ns, @d microframes from
  * the newest edge, where the claim without wander was @claim.  The
- * midpoint's own noise (width^2 / 12) and the claim are taken out, so the
+ * midpoint's own noise (width^2 / 24) and the claim are taken out, so the
  * mean grows only when predictions miss by more than they claimed.
  */
 static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
@@ -743,6 +743,8 @@ static bool merge_edge(struct usbts_pred *p, struct usbts_pred_edge *n, s64 x,
 	n->lo = nlo;
 	n->hi = nhi;
 	n->mid += div64_s64(mid - shift - n->mid, n->n + 1);
+	/* the mean of two estimates may lie outside where their brackets meet */
+	n->mid = s64_min(s64_max(n->mid, nlo), nhi);
 	n->n++;
 	n->w2 += w * w;
 	n->vs += var;
@@ -762,15 +764,23 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid,
 
 	n = p->count ? edge_at(p, p->count - 1) : NULL;
 	if (n && p->model.valid && x > n->x && x - n->x <= USBTS_PRED_MERGE &&
-	    (u64)(hi - lo) <= p->limit && n->wr <= p->limit &&
-	    merge_edge(p, n, x, lo, hi, mid, var)) {
-		for (i = 0; i + 1 < p->count; i++)
-			pair_update(p, edge_at(p, i), n);
-		if (fit(p))
-			goto fitted;
-		prune(p);
-		ret = USBTS_PRED_PRUNED;
-		goto fitted;
+	    (u64)(hi - lo) <= p->limit && n->wr <= p->limit) {
+		struct usbts_pred_edge was = *n;
+		s64 bmin = p->bmin, bmax = p->bmax;
+
+		if (merge_edge(p, n, x, lo, hi, mid, var)) {
+			for (i = 0; i + 1 < p->count; i++)
+				pair_update(p, edge_at(p, i), n);
+			if (fit(p))
+				goto fitted;
+			/*
+			 * The merge leaned on a model that no line fits any
+			 * more: undo it, and let the edge take its own slot.
+			 */
+			*n = was;
+			p->bmin = bmin;
+			p->bmax = bmax;
+		}
 	}
 	innovate(p, x, lo, hi, mid);
 

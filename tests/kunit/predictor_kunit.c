@@ -34,6 +34,7 @@ static void usbts_pred_vector(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, r->gens, c->gens);
 	if (c->new_gen_expected)
 		KUNIT_EXPECT_GE(test, r->gens, 2u);
+	KUNIT_EXPECT_EQ(test, r->outside, 0u);
 	if (c->check_unwrap)
 		KUNIT_EXPECT_EQ(test, r->unwrap_errors, 0u);
 	if (c->max_err_ns)

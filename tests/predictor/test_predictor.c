@@ -19,6 +19,8 @@ static int check(const struct tv_case *c, const struct tv_result *r)
 		FAIL("%u generations, expected %u", r->gens, c->gens);
 	if (c->new_gen_expected && r->gens < 2)
 		FAIL("%u generations, expected a new one", r->gens);
+	if (r->outside)
+		FAIL("%u edge estimates outside their brackets", r->outside);
 	if (c->check_unwrap && r->unwrap_errors)
 		FAIL("%u reads unwrapped wrongly", r->unwrap_errors);
 	if (c->max_err_ns && r->max_err_ns > c->max_err_ns)

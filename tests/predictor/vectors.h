@@ -71,6 +71,7 @@ struct tv_result {
 	u32 reads;
 	u32 gens;
 	u32 unwrap_errors;
+	u32 outside;		/* window edges whose estimate left its bracket */
 	u32 queries;
 	u32 answered;
 	u32 within;
@@ -249,12 +250,19 @@ static bool tv_in_gen(const struct tv_state *st, const struct tv_seg *seg)
 	return seg == st->gen_seg;
 }
 
-static void tv_feed(struct tv_state *st, s64 pre, s64 post, u32 raw,
-		    const struct tv_seg *seg, s64 k)
+static int tv_feed(struct tv_state *st, s64 pre, s64 post, u32 raw,
+		   const struct tv_seg *seg, s64 k)
 {
 	int ret = usbts_pred_add_read(&st->p, pre, post, raw);
 
 	st->res.reads++;
+	if (ret > 0 && (ret & USBTS_PRED_NEW_EDGE) && st->p.count) {
+		const struct usbts_pred_edge *e =
+			&st->p.edges[(st->p.first + st->p.count - 1) % USBTS_PRED_EDGES];
+
+		if (e->mid < e->lo || e->mid > e->hi)
+			st->res.outside++;
+	}
 	if (ret > 0 && (ret & USBTS_PRED_NEW_GEN)) {
 		st->gen_seg = seg;
 		st->gen_off = (s64)raw - k;
@@ -264,6 +272,7 @@ static void tv_feed(struct tv_state *st, s64 pre, s64 post, u32 raw,
 		st->res.unwrap_errors++;
 	}
 	st->res.last_x = st->p.last_x;
+	return ret;
 }
 
 /*
@@ -349,20 +358,33 @@ static void tv_run(struct tv_state *st, const struct tv_case *tc)
 	while (next_burst < end) {
 		s64 pre, post, k, gap;
 		const struct tv_seg *seg;
-		u32 raw, first = 0;
+		u32 raw, first = 0, edges;
 		int n, after = -1;
 		u32 i;
 
 		st->tr.now = next_burst;
-		for (n = 0; n < 2000 && after != 0; n++) {
+		for (n = 0, edges = 0; n < 2000 && after != 0; n++) {
+			int ret;
+
 			tv_read(&st->tr, &pre, &post, &raw, &seg, &k);
-			tv_feed(st, pre, post, raw, seg, k);
-			if (n == 0)
+			ret = tv_feed(st, pre, post, raw, seg, k);
+			if (n == 0) {
 				first = raw;
-			else if (after < 0 && raw != first)
+			} else if (after < 0 && raw != first) {
 				after = 2;
-			else if (after > 0)
+				/*
+				 * As the module's burst(): on past a wide edge,
+				 * and until the predictor has its edges.
+				 */
+				if (ret > 0 && (ret & USBTS_PRED_NEW_EDGE) &&
+				    (!(ret & USBTS_PRED_GOOD_EDGE) ||
+				     ++edges < usbts_pred_edges_wanted(&st->p))) {
+					after = -1;
+					first = raw;
+				}
+			} else if (after > 0) {
 				after--;
+			}
 		}
 		tv_query(st, post + 1000, 0);
 		tv_query(st, post + 1000, -800);
