@@ -515,6 +515,16 @@ static bool fit(struct usbts_pred *p)
 }
 
 /*
+ * How far the window's clock may stray from a line: a rate change of
+ * omega per microframe of distance bends it by about omega * span / 8.
+ */
+static u64 curvature(struct usbts_pred *p)
+{
+	return mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x - edge_at(p, 0)->x),
+			       wander_of(p), USBTS_PRED_SHIFT + 3);
+}
+
+/*
  * Re-centre the residual frame on the current model, recompute every
  * edge's residuals and redo every pair.  O(K^2); runs only when the window
  * is cut or pruned, or its curvature allowance doubled.
@@ -528,15 +538,7 @@ static bool refit(struct usbts_pred *p)
 		p->ft = p->model.tc;
 		p->fp = p->model.period;
 	}
-	/*
-	 * Curvature: a rate change of omega per microframe of distance bends
-	 * the clock away from any line by about omega * span / 8.
-	 */
-	p->slack = 0;
-	if (p->count > 1)
-		p->slack = (s64)mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x -
-						      edge_at(p, 0)->x),
-						wander_of(p), USBTS_PRED_SHIFT + 3);
+	p->slack = p->count > 1 ? (s64)curvature(p) : 0;
 	for (i = 0; i < p->count; i++)
 		set_residual(p, edge_at(p, i));
 	p->bmin = (s64)((u64)PERIOD_MIN_NS << USBTS_PRED_SHIFT) - (s64)p->fp;
@@ -623,6 +625,12 @@ static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
  * noise, do not drown the far ones.  Unlike excess(), a claim that held
  * still counts.
  */
+/* A running mean over about @n values takes in @v. */
+static void fold(s64 *mean, s64 v, u64 n)
+{
+	*mean += (v - *mean) / (s64)n;
+}
+
 static void rate_error(struct usbts_pred *p, s64 width, s64 nu, s64 d)
 {
 	u64 a = u64_min(uabs(nu), (u64)1 << 30), dd = (u64)d * (u64)d;
@@ -631,10 +639,10 @@ static void rate_error(struct usbts_pred *p, s64 width, s64 nu, s64 d)
 	/* the plain mean until there are enough for the running one */
 	if (p->rate_n < 32)
 		p->rate_n++;
-	p->rate_e2 += (e2 - p->rate_e2) / p->rate_n;
-	p->rate_d2 += ((s64)dd - p->rate_d2) / (s64)p->rate_n;
-	p->rate_e2_fast += (e2 - p->rate_e2_fast) / (s64)u64_min(p->rate_n, 4);
-	p->rate_d2_fast += ((s64)dd - p->rate_d2_fast) / (s64)u64_min(p->rate_n, 4);
+	fold(&p->rate_e2, e2, p->rate_n);
+	fold(&p->rate_d2, (s64)dd, p->rate_n);
+	fold(&p->rate_e2_fast, e2, u64_min(p->rate_n, 4));
+	fold(&p->rate_d2_fast, (s64)dd, u64_min(p->rate_n, 4));
 }
 
 /*
@@ -708,16 +716,6 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	}
 	learn_miss(p, miss, d);
 	return miss;
-}
-
-/*
- * How far the window's clock may stray from a line: a rate change of
- * omega per microframe of distance bends it by about omega * span / 8.
- */
-static u64 curvature(struct usbts_pred *p)
-{
-	return mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x - edge_at(p, 0)->x),
-			       wander_of(p), USBTS_PRED_SHIFT + 3);
 }
 
 /*

@@ -35,6 +35,20 @@ static int check(const struct tv_case *c, const struct tv_result *r)
 	return bad;
 }
 
+/* One check that says what went wrong (@why), or NULL. */
+static void report(const char *why, const char *name, unsigned int i,
+		   unsigned int *passed, unsigned int *failed)
+{
+	if (why) {
+		printf("  FAIL: %s\n", why);
+		printf("not ok %u - %s\n", i, name);
+		(*failed)++;
+	} else {
+		printf("ok %u - %s\n", i, name);
+		(*passed)++;
+	}
+}
+
 int main(void)
 {
 	static struct tv_state st;
@@ -79,42 +93,9 @@ int main(void)
 		printf("not ok %u - horizon\n", ++i);
 		failed++;
 	}
-	{
-		const char *why = tv_impossible_read();
-
-		if (why) {
-			printf("  FAIL: %s\n", why);
-			printf("not ok %u - impossible read starts a generation\n", ++i);
-			failed++;
-		} else {
-			printf("ok %u - impossible read starts a generation\n", ++i);
-			passed++;
-		}
-	}
-	{
-		const char *why = tv_burst_merge();
-
-		if (why) {
-			printf("  FAIL: %s\n", why);
-			printf("not ok %u - a slow burst's edges merge\n", ++i);
-			failed++;
-		} else {
-			printf("ok %u - a slow burst's edges merge\n", ++i);
-			passed++;
-		}
-	}
-	{
-		const char *why = tv_nested_read();
-
-		if (why) {
-			printf("  FAIL: %s\n", why);
-			printf("not ok %u - a nested read's edge stays in its bracket\n", ++i);
-			failed++;
-		} else {
-			printf("ok %u - a nested read's edge stays in its bracket\n", ++i);
-			passed++;
-		}
-	}
+	report(tv_impossible_read(), "impossible read starts a generation", ++i, &passed, &failed);
+	report(tv_burst_merge(), "a slow burst's edges merge", ++i, &passed, &failed);
+	report(tv_nested_read(), "a nested read's edge stays in its bracket", ++i, &passed, &failed);
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
