@@ -44,6 +44,7 @@
 enum sched { FIXED, MODULE, ADAPTIVE };
 enum gen { SIMGEN, TVGEN };
 
+/* In the table only win_s counts: target_of() gives the rest. */
 struct target {
 	double p99_ns;		/* current-frame answers; 0: none */
 	double median_acc_ns;	/* 0: none */
@@ -127,6 +128,27 @@ static const struct scenario scenarios[] = {
 	    .ramp_ppm_per_min = 1, .ramp_at_s = 300, .ramp_for_s = 300 }, ADAPTIVE, SIMGEN,
 	  { 0, 0, 300, 0 }, "as adaptive, 1 ppm per minute for 5 minutes from 5 min" },
 };
+
+/*
+ * The issue's targets, by what a scenario is rather than row by row, so
+ * that each applies to every scenario it can: reads of PCIe speed (under
+ * 20 us) p99 <= 200 ns with a median claim <= 1 us, QEMU-like reads
+ * p99 <= 3 us; after a rate change (a step or a ramp) p99 <= 2 us, after a
+ * counter reset <= 1 us, in the scenario's window after it.
+ */
+static struct target target_of(const struct scenario *sc)
+{
+	struct target t = { 0, 0, sc->t.win_s, 0 };
+	bool slow = sc->p.lat_base_ns >= 20000;
+
+	t.p99_ns = slow ? 3000 : 200;
+	t.median_acc_ns = slow ? 0 : 1000;
+	if (sc->p.step_ppm != 0 || sc->p.ramp_ppm_per_min != 0)
+		t.win_p99_ns = 2000;
+	else if (sc->p.reset_at_s > 0)
+		t.win_p99_ns = 1000;
+	return t;
+}
 
 /* query distance classes */
 #define NCLS 7
@@ -560,6 +582,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		const struct scenario *sc = &scenarios[i];
+		const struct target t = target_of(sc);
 		double p50[64], p99[64], macc[64], wp99[64], wake[64], worst = 101;
 		struct cov all = { 0, 0 }, win = { 0, 0 }, unf = { 0, 0 }, cls[NCLS];
 		struct dist cls_err[NCLS], cls_acc[NCLS];
@@ -614,15 +637,15 @@ int main(int argc, char **argv)
 		if (!(worst >= 99.0))
 			snprintf(verdict + strlen(verdict), sizeof(verdict) - strlen(verdict),
 				 "MISS coverage>=99%% ");
-		if (sc->t.p99_ns && !(p99m <= sc->t.p99_ns))
+		if (t.p99_ns && !(p99m <= t.p99_ns))
 			snprintf(verdict + strlen(verdict), sizeof(verdict) - strlen(verdict),
-				 "MISS p99<=%.0f ", sc->t.p99_ns);
-		if (sc->t.median_acc_ns && !(maccm <= sc->t.median_acc_ns))
+				 "MISS p99<=%.0f ", t.p99_ns);
+		if (t.median_acc_ns && !(maccm <= t.median_acc_ns))
 			snprintf(verdict + strlen(verdict), sizeof(verdict) - strlen(verdict),
-				 "MISS median claim<=%.0f ", sc->t.median_acc_ns);
-		if (sc->t.win_p99_ns && !(wp99m <= sc->t.win_p99_ns))
+				 "MISS median claim<=%.0f ", t.median_acc_ns);
+		if (t.win_p99_ns && !(wp99m <= t.win_p99_ns))
 			snprintf(verdict + strlen(verdict), sizeof(verdict) - strlen(verdict),
-				 "MISS p99 in %.0f s after<=%.0f ", sc->t.win_s, sc->t.win_p99_ns);
+				 "MISS p99 in %.0f s after<=%.0f ", t.win_s, t.win_p99_ns);
 		if (verdict[0])
 			failed = 1;
 		fmt_pct(a, sizeof(a), worst);
