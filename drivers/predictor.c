@@ -836,7 +836,17 @@ fitted:
 	return ret;
 }
 
-static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
+/*
+ * @continuous: no break of the counter was seen, only the first read (or
+ * one after centuries): the counter ran before it, so @raw's frame is in
+ * this numbering.  Otherwise the counter broke at some unknown moment
+ * before this read: a restart begins at MFINDEX 0, a frame's start, so a
+ * first value in frame 0 keeps its frame; a stopped counter that moves
+ * again, or a jump, may have begun anywhere, so nothing up to @raw itself
+ * is answered for.
+ */
+static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw,
+			   bool continuous)
 {
 	const struct usbts_model *m = &p->model;
 	u32 gen = m->gen + 1;
@@ -855,7 +865,7 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw)
 	}
 	memset(&p->model, 0, sizeof(p->model));
 	p->model.gen = gen;
-	p->model.x0 = raw;
+	p->model.x0 = continuous || raw < 8 ? raw - (raw & 7) : (s64)raw + 1;
 	p->have_read = true;
 	p->last_pre = pre;
 	p->last_post = post;
@@ -1019,7 +1029,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		return -EINVAL;
 	/* centuries since the last read: nothing carries over, and no sum overflows */
 	if (!p->have_read || (u64)post_ns - (u64)p->last_pre > MAX_SPAN_NS) {
-		new_generation(p, pre_ns, post_ns, mfindex);
+		new_generation(p, pre_ns, post_ns, mfindex, true);
 		return USBTS_PRED_NEW_GEN;
 	}
 
@@ -1039,7 +1049,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		fits = nominal_fits(p, pre_ns, post_ns, x, &sure);
 		if (miss > GROSS_NS || x < p->last_x || !unwrap_sure(&p->model, x) ||
 		    !fits || !sure) {
-			new_generation(p, pre_ns, post_ns, mfindex);
+			new_generation(p, pre_ns, post_ns, mfindex, false);
 			return USBTS_PRED_NEW_GEN;
 		}
 		if (miss) {
@@ -1057,12 +1067,12 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 		fits = nominal_fits(p, pre_ns, post_ns, x, &sure);
 		if (!sure) {
 			/* too long without a model to tell which wrap this is */
-			new_generation(p, pre_ns, post_ns, mfindex);
+			new_generation(p, pre_ns, post_ns, mfindex, false);
 			return USBTS_PRED_NEW_GEN;
 		}
 		if (!fits) {
 			if (mfindex != (p->last_x & USBTS_PRED_MFINDEX_MASK)) {
-				new_generation(p, pre_ns, post_ns, mfindex);
+				new_generation(p, pre_ns, post_ns, mfindex, false);
 				return USBTS_PRED_NEW_GEN;
 			}
 			/*
@@ -1078,7 +1088,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 			 * right after the last re-anchored read, the frames it
 			 * stood still for map onto no time: a new mapping.
 			 */
-			new_generation(p, pre_ns, post_ns, mfindex);
+			new_generation(p, pre_ns, post_ns, mfindex, false);
 			return USBTS_PRED_NEW_GEN;
 		}
 	}
@@ -1139,7 +1149,8 @@ u32 usbts_pred_edges_wanted(const struct usbts_pred *p)
  * @accuracy_ns: the true start lies within this many ns of *@t_ns
  *
  * Return: false when the model cannot predict yet (no edge bracketed), @x
- * began before the frame of the generation's first read (&usbts_model.x0), or
+ * lies before the generation's first microframe answered for
+ * (&usbts_model.x0), or
  * @x is too far
  * (over 2^45 microframes) from the model's reference.
  */
@@ -1149,13 +1160,8 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 	s64 d, t, e = 0;
 	u64 ad, lo, hi, acc;
 
-	/*
-	 * Begun before the frame of the generation's first read: perhaps
-	 * before the counter's restart, stop or jump.  A counter restarts at
-	 * a frame's start (MFINDEX 0), so that frame itself is in this
-	 * numbering.
-	 */
-	if (!m->valid || x < m->x0 - (m->x0 & 7) || check_sub_overflow(x, m->xc, &d))
+	/* perhaps begun before the counter's restart, stop or jump */
+	if (!m->valid || x < m->x0 || check_sub_overflow(x, m->xc, &d))
 		return false;
 	ad = uabs(d);
 	if (ad > QUERY_LIMIT)

@@ -51,11 +51,13 @@
  * @wander: allowance for the clock's rate changing, estimated from how
  *	well earlier models predicted later edges; ns << %USBTS_PRED_SHIFT
  *	per microframe of distance from @xc
- * @x0: the generation's first read, extended.  A generation begins because
- *	the counter restarted, stopped or jumped at some unknown moment before
- *	that read, so no microframe before @x0's frame is answered for: it
- *	may not have started in this numbering at all.  (A counter restarts
- *	at a frame's start, so @x0's frame did.)
+ * @x0: the first microframe answered for, extended.  A generation begins
+ *	with a read after the counter restarted, stopped or jumped at some
+ *	unknown moment, and no earlier microframe may have started in this
+ *	numbering.  The first read's frame, when the counter was not seen to
+ *	break (tracking began) or restarted in frame 0 (a restart begins at
+ *	a frame's start); else the microframe after the first read's: a
+ *	stopped counter that moves again, or a jump, may begin anywhere.
  *
  * The estimate (@tc, @period) comes from a least-squares fit of the bracket
  * midpoints; the four reaches describe the set of lines that pass through

@@ -96,6 +96,8 @@ int main(void)
 	report(tv_impossible_read(), "impossible read starts a generation", ++i, &passed, &failed);
 	report(tv_burst_merge(), "a slow burst's edges merge", ++i, &passed, &failed);
 	report(tv_nested_read(), "a nested read's edge stays in its bracket", ++i, &passed, &failed);
+	report(tv_resumed_counter(), "a counter moving again answers nothing up to its first read",
+	       ++i, &passed, &failed);
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -410,7 +410,8 @@ static void tv_run(struct tv_state *st, const struct tv_case *tc)
 /*
  * Extreme frames against a converged model (run a case first): every frame
  * either answers or is refused, answers iff it lies within 2^45 microframes
- * of the model's reference, from the frame of the generation's first read, and its
+ * of the model's reference, from the generation's first microframe answered
+ * for (usbts_model.x0), and its
  * time fits, claims grow with distance,
  * and time_of() and count_at() agree.  Returns the number of failed checks
  * and names the first in *@what.  Built with UBSan in userspace, any
@@ -431,16 +432,16 @@ static u32 tv_extremes(const struct usbts_model *m, const char **what)
 
 #define TV_BAD(msg) do { if (!bad++) *what = (msg); } while (0)
 	*what = "";
-	/* the frame of the generation's first read is answered for ... */
-	if (!usbts_model_time_of(m, m->x0 - (m->x0 & 7), &t, &acc))
-		TV_BAD("no answer for the frame of the first read");
-	/* ... the microframe before it not */
-	if (usbts_model_time_of(m, m->x0 - (m->x0 & 7) - 1, &t, &acc))
-		TV_BAD("an answer for a microframe before the first read's frame");
+	/* the generation's first microframe answered for is ... */
+	if (!usbts_model_time_of(m, m->x0, &t, &acc))
+		TV_BAD("no answer for the first microframe answered for");
+	/* ... the one before it not */
+	if (usbts_model_time_of(m, m->x0 - 1, &t, &acc))
+		TV_BAD("an answer for a microframe before the first answered for");
 	for (i = 0; i < ARRAY_SIZE(off); i++) {
 		bool ok = usbts_model_time_of(m, m->xc + off[i], &t, &acc);
 		bool near = off[i] <= ((s64)1 << 45) && off[i] >= -((s64)1 << 45) &&
-			    m->xc + off[i] >= m->x0 - (m->x0 & 7);
+			    m->xc + off[i] >= m->x0;
 
 		if (ok != near)
 			TV_BAD("answered iff within 2^45 microframes, from the first read's frame");
@@ -600,6 +601,45 @@ static const char *tv_nested_read(void)
 		return "no answer after the edge";
 	if (t < 0 || t > 20)
 		return "the edge's estimate left its bracket";
+	return NULL;
+}
+
+/*
+ * A counter that stops in the middle of microframe 1237 (frame 154, whose
+ * start is 1232) and moves again half a second later: microframes up to
+ * the first read after it (1238) began before the stop, or at a moment
+ * nobody saw, and must not be answered for in the new generation; those
+ * after it are.  Returns NULL when so, else what went wrong.
+ */
+static const char *tv_resumed_counter(void)
+{
+	static struct usbts_pred p;
+	const s64 per = USBTS_PRED_NOMINAL_NS, stop = 1237 * per + 40000;
+	s64 t, tt;
+	u64 acc;
+	u32 v;
+
+	usbts_pred_init(&p);
+	/* running: bursts every 10 ms until the stop */
+	for (t = 1000 * per; t + 400 < stop; t += 500) {
+		v = (u32)div64_s64(t + 200, per);
+		usbts_pred_add_read(&p, t, t + 400, v & USBTS_PRED_MFINDEX_MASK);
+	}
+	/* stopped at 1237 for 0.5 s, read now and then */
+	for (t = stop + 1000; t < stop + 500000000LL; t += 10000000LL)
+		usbts_pred_add_read(&p, t, t + 400, 1237);
+	/* moving again: 1238 from the resume on */
+	for (tt = 0; tt < 20 * per; tt += 500) {
+		v = 1238 + (u32)div64_s64(tt, per);
+		usbts_pred_add_read(&p, t + tt, t + tt + 400, v & USBTS_PRED_MFINDEX_MASK);
+	}
+	if (!p.model.valid)
+		return "no model after the counter moved again";
+	for (v = 1232; v <= 1238; v++)
+		if (usbts_model_time_of(&p.model, v, &tt, &acc))
+			return "an answer for a microframe up to the first read after the stop";
+	if (!usbts_model_time_of(&p.model, 1240, &tt, &acc))
+		return "no answer after the counter moved again";
 	return NULL;
 }
 
