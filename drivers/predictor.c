@@ -68,7 +68,14 @@
  * The wander also bends the window away from any line, by about the rate
  * times the span / 8: every bracket is widened by that (refitting whenever
  * it grew past twice what the brackets were widened for), so that the
- * feasible set never shuts the truth out.
+ * feasible set never shuts the truth out.  Before any prediction has
+ * missed, the rate is what of the newest quarter's rate difference stands
+ * out of its noise (beyond 1.5 sigma).
+ *
+ * An edge is tested against the model after the newest edge the fit could
+ * use (usbts_pred.ref): a burst whose first edge a preempted read bracketed
+ * roughly reads on to the next, and that good edge then tests the
+ * prediction from seconds before, not one from a microframe before.
  *
  * Frames older than the window are extrapolated with the rate of the model
  * the window replaced, so a past frame across a rate step is not taken on
@@ -133,6 +140,11 @@
 #define MAX_SPAN_NS		((u64)1 << 61)
 /* Queries further than this from the newest edge are refused. */
 #define QUERY_LIMIT		((s64)1 << 45)
+/*
+ * The newest quarter's rate counts as seen to differ from the window's by
+ * what exceeds this many half sigmas of its noise.
+ */
+#define SEEN_HALF_SIGMAS	3
 
 static inline s64 s64_min(s64 a, s64 b) { return a < b ? a : b; }
 static inline s64 s64_max(s64 a, s64 b) { return a > b ? a : b; }
@@ -407,6 +419,7 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 	u32 m = 0, i, j;
 
 	p->bent = false;
+	p->seen_rate = 0;
 	p->model.bend = 0;
 	while (((u64)span >> shift) >= ((u64)1 << 24))
 		shift++;
@@ -464,6 +477,8 @@ static u64 bend(struct usbts_pred *p, s64 v, s64 b)
 		sb = (u64)int_sqrt64(mul_u64_u64_div_u64(sb, (u64)1 << 48, sxx)) >> shift;
 	p->bent = p->bent || (p->count >= 8 && (mean * mean > 16 * var || q > 4 * sb));
 	p->model.bend = u64_max(p->model.bend, mean + (u64)int_sqrt64(var) * 7 / 3);
+	p->seen_rate = u64_min(q > SEEN_HALF_SIGMAS * sb / 2 ?
+			       q - SEEN_HALF_SIGMAS * sb / 2 : 0, OMEGA_MAX);
 	rate = q + sb * 7 / 3;
 	return u64_min(rate, OMEGA_MAX);
 }
@@ -520,8 +535,18 @@ static bool fit(struct usbts_pred *p)
  */
 static u64 curvature(struct usbts_pred *p)
 {
+	u64 w = wander_of(p);
+
+	/*
+	 * Before any prediction has missed, the window's own newest edges
+	 * are all that measures how the rate moves: what of their rate's
+	 * difference from the window's stands out of its noise (bend()).
+	 * Without it a window that ran a minute on one line, fitted to a
+	 * first second of dense edges, shut the truth out at its newest edge.
+	 */
+	w = u64_max(w, p->seen_rate);
 	return mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x - edge_at(p, 0)->x),
-			       wander_of(p), USBTS_PRED_SHIFT + 3);
+			       u64_min(w, OMEGA_MAX), USBTS_PRED_SHIFT + 3);
 }
 
 /*
@@ -671,13 +696,17 @@ static void learn_miss(struct usbts_pred *p, u64 miss, s64 d)
  */
 static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 {
-	const struct usbts_model *m = &p->model;
+	const struct usbts_model *m = p->ref.valid ? &p->ref : &p->model;
 	s64 d = x - m->xc, t, below, above;
 	u64 miss = 0, claim;
+	bool usable = (u64)(hi - lo) <= p->limit;
 
 	if (!m->valid || d <= 0)
 		return 0;
-	if (d >= (s64)1 << OMEGA_DECAY_SHIFT)
+	/* the decay runs from one usable edge to the next, once */
+	if (!usable)
+		;
+	else if (d >= (s64)1 << OMEGA_DECAY_SHIFT)
 		p->omega = 0;
 	else
 		p->omega -= mul_u64_u64_shr(p->omega, (u64)d, OMEGA_DECAY_SHIFT);
@@ -691,7 +720,7 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	else if (hi < t - below)
 		miss = (u64)(t - below - hi);
 	claim = u64_max((u64)below, (u64)above) + m->bend;
-	if ((u64)(hi - lo) <= p->limit && d <= (s64)1 << 30) {
+	if (usable && d <= (s64)1 << 30) {
 		/*
 		 * A midpoint whose noise reaches half the claim (one roughly
 		 * bracketed edge against a model of many) says little of the
@@ -708,7 +737,7 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	 * Far from the newest edge, the midpoint alone outside the claim is
 	 * evidence enough: a bracket is narrow against such distances.
 	 */
-	if (!miss && d >= LIKELY_D && (u64)(hi - lo) <= p->limit) {
+	if (!miss && d >= LIKELY_D && usable) {
 		if (mid > t + above)
 			miss = (u64)(mid - t - above);
 		else if (mid < t - below)
@@ -833,6 +862,13 @@ fitted:
 			prune(p);
 		ret = USBTS_PRED_PRUNED;
 	}
+	/*
+	 * The next edge is tested against this model only if the fit could
+	 * use this one: a preempted read that bracketed an edge roughly
+	 * must not hide how far the model before it had to predict.
+	 */
+	if ((u64)(hi - lo) <= p->limit)
+		p->ref = p->model;
 	return ret;
 }
 
@@ -864,6 +900,7 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw,
 		p->prior_hi = m->period + m->above_slope + m->wander + 1;
 	}
 	memset(&p->model, 0, sizeof(p->model));
+	p->ref.valid = 0;
 	p->model.gen = gen;
 	p->model.x0 = continuous || raw < 8 ? raw - (raw & 7) : (s64)raw + 1;
 	p->have_read = true;

@@ -122,6 +122,9 @@ struct usbts_pred_edge {
 /**
  * struct usbts_pred - predictor state; owned by one writer at a time
  * @model: the current model, published after every update
+ * @ref: the model after the newest edge the fit could use, which new
+ *	edges test (innovate()): a rough edge read since must not make the
+ *	next good one look near
  * @have_read: a read has been seen in this generation
  * @last_pre: previous read, CLOCK_MONOTONIC before the register read
  * @last_post: previous read, CLOCK_MONOTONIC after the register read
@@ -151,6 +154,8 @@ struct usbts_pred_edge {
  * @prior_lo: lowest feasible period of the previous generation, 0: none
  * @prior_hi: highest
  * @slack: how far every bracket is widened for curvature in the window, ns
+ * @seen_rate: how far the newest quarter's rate differs from the window's,
+ *	beyond 1.5 sigma of its noise; ns << %USBTS_PRED_SHIFT per microframe
  * @edges: bracketed edges, oldest first from @first
  *
  * Edges are stored as absolute times and as residuals against the frame
@@ -159,6 +164,7 @@ struct usbts_pred_edge {
  */
 struct usbts_pred {
 	struct usbts_model model;
+	struct usbts_model ref;
 	bool have_read;
 	s64 last_pre;
 	s64 last_post;
@@ -185,6 +191,7 @@ struct usbts_pred {
 	u64 prior_lo;
 	u64 prior_hi;
 	s64 slack;
+	u64 seen_rate;
 	struct usbts_pred_edge edges[USBTS_PRED_EDGES];
 };
 

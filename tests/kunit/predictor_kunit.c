@@ -168,6 +168,14 @@ static void usbts_pred_resumed_counter(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
 }
 
+/* A roughly bracketed first edge hides nothing of a far prediction's miss. */
+static void usbts_pred_rough_first_edge(struct kunit *test)
+{
+	const char *why = tv_rough_first_edge();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
@@ -178,6 +186,7 @@ static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE(usbts_pred_burst_merge),
 	KUNIT_CASE(usbts_pred_nested_read),
 	KUNIT_CASE(usbts_pred_resumed_counter),
+	KUNIT_CASE(usbts_pred_rough_first_edge),
 	{}
 };
 

@@ -98,6 +98,7 @@ int main(void)
 	report(tv_nested_read(), "a nested read's edge stays in its bracket", ++i, &passed, &failed);
 	report(tv_resumed_counter(), "a counter moving again answers nothing up to its first read",
 	       ++i, &passed, &failed);
+	report(tv_rough_first_edge(), "a rough first edge hides no far miss", ++i, &passed, &failed);
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -643,6 +643,87 @@ static const char *tv_resumed_counter(void)
 	return NULL;
 }
 
+/*
+ * A counter at nominal rate up to microframe 48000 (6 s), 0.2 ppm slow
+ * after: where microframe @k starts, and which one runs at @t.
+ */
+#define TV_WARP_K1	48000
+static s64 tv_warp_edge(s64 k)
+{
+	const s64 per = USBTS_PRED_NOMINAL_NS;
+
+	if (k <= TV_WARP_K1)
+		return k * per;
+	return TV_WARP_K1 * per + div64_s64((k - TV_WARP_K1) * 125000025LL, 1000);
+}
+
+static u32 tv_warp_frame(s64 t)
+{
+	s64 k = div64_s64(t, USBTS_PRED_NOMINAL_NS);
+
+	while (tv_warp_edge(k) > t)
+		k--;
+	while (tv_warp_edge(k + 1) <= t)
+		k++;
+	return (u32)k & USBTS_PRED_MFINDEX_MASK;
+}
+
+/* 500 ns reads from @t, sampling in their middle, until an edge passed */
+static s64 tv_warp_reads(struct usbts_pred *p, s64 t)
+{
+	u32 first = tv_warp_frame(t + 250), v;
+
+	do {
+		v = tv_warp_frame(t + 250);
+		usbts_pred_add_read(p, t, t + 500, v);
+		t += 520;
+	} while (v == first);
+	usbts_pred_add_read(p, t, t + 500, tv_warp_frame(t + 250));
+	return t + 520;
+}
+
+/*
+ * 10 s after a converged model, the clock's rate has moved 0.2 ppm.  A
+ * burst whose first edge a preempted read brackets only roughly (100 us)
+ * reads on to the next: the far prediction that good edge tests must teach
+ * the wander estimate what it teaches without the rough edge, rather than
+ * look 125 us near.  @rough: begin with the rough edge.  Returns the wander
+ * allowance after the burst, 0 on a setup failure.
+ */
+static u64 tv_far_after_rough(bool rough)
+{
+	static struct usbts_pred p;
+	const s64 e = tv_warp_edge(TV_WARP_K1 + 80000);
+	s64 t;
+
+	usbts_pred_init(&p);
+	for (t = TV_NS_PER_S; t < 6 * TV_NS_PER_S - 1000000; t += 100000000LL)
+		tv_warp_reads(&p, t);
+	if (!p.model.valid)
+		return 0;
+	if (rough) {
+		usbts_pred_add_read(&p, e - 40520, e - 40020, tv_warp_frame(e - 40270));
+		usbts_pred_add_read(&p, e - 40000, e + 60000, tv_warp_frame(e + 10000));
+	}
+	tv_warp_reads(&p, e + 60020);
+	return p.model.wander;
+}
+
+/*
+ * Returns NULL when a rough first edge hides nothing of the far miss, else
+ * what went wrong.
+ */
+static const char *tv_rough_first_edge(void)
+{
+	u64 plain = tv_far_after_rough(false), rough = tv_far_after_rough(true);
+
+	if (!plain || !rough)
+		return "no model after the first bursts";
+	if (rough * 4 < plain * 3)
+		return "a rough first edge hid the far prediction's miss";
+	return NULL;
+}
+
 #define MS 1000000LL
 #define S TV_NS_PER_S
 
