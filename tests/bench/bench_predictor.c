@@ -21,7 +21,8 @@
  *
  * A scenario misses when any seed's coverage is below 99%, or a p99 or
  * median-claim target is exceeded by the median over seeds.  --check exits
- * 1 on any miss.
+ * 1 on any miss; --check-coverage only when a seed's coverage is below 99%,
+ * which make check gates on: that is the claim the documentation makes.
  *
  * Schedules: "fixed" (100 bursts warm_ms apart, then every burst_ms; again
  * after each new generation, as the module does); "module" (drivers/core.c:
@@ -32,6 +33,7 @@
  * accuracy, at least 1 s and at most 30 s apart, at most 1.5 times the
  * last interval, reading on past wide edges too).
  */
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,8 +326,8 @@ static void query(struct ctx *c, double tq)
 		return;
 	}
 	if (dump && !strcmp(dump, c->sc->p.name) && (dump_all || e > (double)acc))
-		printf("Q %.3f s=%d d=%.0f err=%.0f acc=%llu n=%u bend=%llu w=%llu om=%llu om2=%lld r2=%lld/%lld sl=%llu/%llu c=%llu/%llu\n",
-		       tq / 1e9, cur_seed, dns, (double)t - truth, (unsigned long long)acc, c->p.count,
+		printf("Q %.3f s=%d age=%.0f d=%.0f err=%.0f acc=%llu n=%u bend=%llu w=%llu om=%llu om2=%lld r2=%lld/%lld sl=%llu/%llu c=%llu/%llu\n",
+		       tq / 1e9, cur_seed, (tq - (double)c->p.model.tc) / 1e6, dns, (double)t - truth, (unsigned long long)acc, c->p.count,
 		       (unsigned long long)c->p.model.bend, (unsigned long long)c->p.model.wander,
 		       (unsigned long long)c->p.omega, (long long)c->p.omega2, (long long)c->p.rate_e2, (long long)c->p.rate_e2_fast,
 		       (unsigned long long)c->p.model.below_slope, (unsigned long long)c->p.model.above_slope,
@@ -550,30 +552,64 @@ static void fmt_pct(char *buf, size_t n, double v)
 int main(int argc, char **argv)
 {
 	double scale = 1.0;
-	int check = 0, failed = 0, seeds = 24;
+	int check = 0, failed = 0, uncovered = 0, seeds = 24;
 	size_t i;
 	int j, cl;
 	static char cls_rows[64][512];
+	const char *only = NULL;
 
 	dump = getenv("BENCH_DUMP");
 	dump_all = !!getenv("BENCH_DUMP_ALL");
-	for (j = 1; j < argc; j++) {
-		if (!strcmp(argv[j], "--quick")) {
+	for (;;) {
+		static const struct option opts[] = {
+			{ "quick", no_argument, NULL, 'q' },
+			{ "check", no_argument, NULL, 'c' },
+			{ "check-coverage", no_argument, NULL, 'C' },
+			{ "seeds", required_argument, NULL, 's' },
+			{ "only", required_argument, NULL, 'o' },
+			{ "help", no_argument, NULL, 'h' },
+			{ NULL, 0, NULL, 0 },
+		};
+		int o = getopt_long(argc, argv, "", opts, NULL);
+
+		if (o == -1)
+			break;
+		switch (o) {
+		case 'q':
 			scale = 0.25;
 			seeds = 2;
-		} else if (!strcmp(argv[j], "--check")) {
+			break;
+		case 'c':
 			check = 1;
-		} else if (!strcmp(argv[j], "--seeds") && j + 1 < argc) {
-			seeds = atoi(argv[++j]);
+			break;
+		case 'C':
+			check = 2;
+			break;
+		case 's':
+			seeds = atoi(optarg);
 			if (seeds < 1 || seeds > 64)
 				seeds = 24;
-		} else {
-			printf("usage: bench_predictor [--quick] [--check] [--seeds N]\n"
-			       "  --quick    shorter scenarios, 2 seeds (used by make check)\n"
-			       "  --check    exit 1 if a scenario misses a target\n"
-			       "  --seeds N  seeds per scenario (default 24)\n");
-			return strcmp(argv[j], "--help") ? 2 : 0;
+			break;
+		case 'o':
+			only = optarg;
+			break;
+		default:
+			printf("usage: bench_predictor [--quick] [--check] [--seeds N] [--only NAME]\n"
+			       "  --quick      shorter scenarios, 2 seeds (used by make check)\n"
+			       "  --check      exit 1 if a scenario misses a target\n"
+			       "  --check-coverage\n"
+			       "               exit 1 only if a seed of a scenario has fewer than 99%%\n"
+			       "               of its answers within their claim (used by make check)\n"
+			       "  --seeds N    seeds per scenario (default 24)\n"
+			       "  --only NAME  run only the scenario NAME\n"
+			       "Environment: BENCH_DUMP=NAME prints NAME's broken claims,\n"
+			       "BENCH_DUMP_ALL=1 every answer of NAME.\n");
+			return o == 'h' ? 0 : 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bench_predictor: unexpected argument %s\n", argv[optind]);
+		return 2;
 	}
 
 	printf("%d seeds per scenario; p99 and median claim are medians over seeds.\n\n", seeds);
@@ -592,6 +628,8 @@ int main(int argc, char **argv)
 		double p99m, maccm, wp99m;
 		size_t len;
 
+		if (only && strcmp(only, sc->p.name))
+			continue;
 		memset(cls, 0, sizeof(cls));
 		memset(cls_err, 0, sizeof(cls_err));
 		memset(cls_acc, 0, sizeof(cls_acc));
@@ -634,9 +672,11 @@ int main(int argc, char **argv)
 		p99m = median(p99, seeds);
 		maccm = median(macc, seeds);
 		wp99m = median(wp99, seeds);
-		if (!(worst >= 99.0))
+		if (!(worst >= 99.0)) {
 			snprintf(verdict + strlen(verdict), sizeof(verdict) - strlen(verdict),
 				 "MISS coverage>=99%% ");
+			uncovered = 1;
+		}
 		if (t.p99_ns && !(p99m <= t.p99_ns))
 			snprintf(verdict + strlen(verdict), sizeof(verdict) - strlen(verdict),
 				 "MISS p99<=%.0f ", t.p99_ns);
@@ -692,9 +732,10 @@ int main(int argc, char **argv)
 		printf("---|");
 	printf("\n");
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-		printf("%s\n", cls_rows[i]);
+		if (cls_rows[i][0])
+			printf("%s\n", cls_rows[i]);
 	printf("\nScenarios:\n");
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		printf("- %s: %s\n", scenarios[i].p.name, scenarios[i].note);
-	return check && failed;
+	return (check == 1 && failed) || (check == 2 && uncovered);
 }
