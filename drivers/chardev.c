@@ -35,6 +35,7 @@
  * @udev: the device named at START, or the root hub (referenced)
  * @devnum: as given at START; 0 tracks the bus, so @udev's removal does
  *	not matter
+ * @want: the accuracy asked for at START, listed on @ctrl while started
  * @free_work: STOP drops the references and frees the handle here, after
  *	a grace period
  */
@@ -42,6 +43,7 @@ struct usbts_handle {
 	struct usbts_ctrl *ctrl;
 	struct usb_device *udev;
 	u32 devnum;
+	struct usbts_want want;
 	struct rcu_work free_work;
 };
 
@@ -58,6 +60,7 @@ struct usbts_file {
 static void handle_free(struct usbts_file *f, struct usbts_handle *h)
 {
 	atomic_dec(&f->dev->handles);
+	usbts_unwant(h->ctrl, &h->want);
 	usbts_untrack(h->ctrl);
 	usb_put_dev(h->udev);
 	kfree(h);
@@ -195,7 +198,7 @@ static int usbts_start(struct usbts_file *f, struct file *file,
 	if (arg.flags & ~(USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE |
 			  USB_TIMESYNC_FLAG_DEVICE_FD) ||
 	    (!(arg.flags & USB_TIMESYNC_FLAG_DEVICE_FD) && arg.device_fd) ||
-	    arg.pad || arg.reserved[0])
+	    arg.pad)
 		return -EINVAL;
 
 	/* who may track is settled before anything is looked up or woken */
@@ -242,6 +245,7 @@ static int usbts_start(struct usbts_file *f, struct file *file,
 		err = PTR_ERR(h->ctrl);
 		goto put_dev;
 	}
+	usbts_want(h->ctrl, &h->want, arg.want_accuracy_ns);
 	if (!(arg.flags & USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE)) {
 		err = usbts_wait_precise(h->ctrl, USBTS_START_TIMEOUT_MS);
 		if (err)
@@ -258,6 +262,7 @@ static int usbts_start(struct usbts_file *f, struct file *file,
 	return 0;
 
 untrack:
+	usbts_unwant(h->ctrl, &h->want);
 	usbts_untrack(h->ctrl);
 put_dev:
 	usb_put_dev(h->udev);
@@ -292,6 +297,7 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 	 * usbts_exit() waits for these.
 	 */
 	atomic_dec(&f->dev->handles);
+	usbts_unwant(h->ctrl, &h->want);
 	usbts_drop_user(h->ctrl);
 	INIT_RCU_WORK(&h->free_work, handle_free_work);
 	queue_rcu_work(f->dev->wq, &h->free_work);

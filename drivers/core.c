@@ -16,7 +16,11 @@
  * predictor and publishes a struct usbts_snapshot through a seqcount.  GET
  * copies the snapshot lock-free and never touches the hardware.  Bursts
  * come every 10 ms for the first second of a generation, then ever more
- * rarely, up to one every USBTS_MAX_INTERVAL_MS once converged.
+ * rarely, up to one every USBTS_MAX_INTERVAL_MS (16 s) once converged; or,
+ * when a handle asked for an accuracy (START's want_accuracy_ns), as often
+ * as keeps the claim for the current microframe within the most demanding
+ * one's, but at most once every USBTS_NEED_MIN_MS
+ * (usbts_model_next_interval(), in the predictor, which the simulator runs).
  *
  * Locking: registry->lock (mutex) protects the list of controllers and
  * their users count and is taken before ctrl->lock (mutex), which
@@ -44,7 +48,6 @@
 #define USBTS_FAST_INTERVAL_MS	10
 #define USBTS_FAST_BURSTS	100
 #define USBTS_SLOW_START_MS	100
-#define USBTS_MAX_INTERVAL_MS	16000
 /* After a failed burst: retry soon, then less often, at most this rarely. */
 #define USBTS_RETRY_MIN_MS	10
 #define USBTS_RETRY_MS		1000
@@ -248,16 +251,77 @@ static int burst(struct usbts_ctrl *ctrl)
 
 static unsigned long next_delay(struct usbts_ctrl *ctrl)
 {
+	bool limited;
+
 	if (ctrl->bursts < USBTS_FAST_BURSTS) {
 		ctrl->interval_ms = USBTS_SLOW_START_MS;
 		return msecs_to_jiffies(USBTS_FAST_INTERVAL_MS);
 	}
-	ctrl->interval_ms = min(ctrl->interval_ms + ctrl->interval_ms / 4,
-				(unsigned int)USBTS_MAX_INTERVAL_MS);
+	ctrl->interval_ms = usbts_model_next_interval(&ctrl->pred->model, ctrl->interval_ms,
+						      ctrl->need_ns, ktime_get_raw_ns(),
+						      &limited);
 	/* long waits may move to a round second, sharing a wakeup */
-	if (ctrl->interval_ms >= 1000)
+	if (ctrl->interval_ms >= 1000 && !limited)
 		return round_jiffies_relative(msecs_to_jiffies(ctrl->interval_ms));
 	return msecs_to_jiffies(ctrl->interval_ms);
+}
+
+/* The smallest accuracy any handle asked for.  Under ctrl->lock. */
+static void update_need(struct usbts_ctrl *ctrl)
+{
+	struct usbts_want *w;
+	u64 need = 0;
+
+	lockdep_assert_held(&ctrl->lock);
+	list_for_each_entry(w, &ctrl->wants, node)
+		if (!need || w->ns < need)
+			need = w->ns;
+	ctrl->need_ns = need;
+}
+
+/**
+ * usbts_want() - a handle needs an accuracy
+ * @ctrl: its controller, tracked by the caller
+ * @w: the handle's want, unlisted; it stays listed until usbts_unwant()
+ * @ns: the accuracy, ns; 0 asks for nothing and lists nothing
+ *
+ * A need stricter than the controller had re-plans the sampler at once: a
+ * sampler asleep for 30 s wakes for one burst, and sleeps from then on as
+ * the new need allows.  May sleep.
+ */
+void usbts_want(struct usbts_ctrl *ctrl, struct usbts_want *w, u64 ns)
+{
+	INIT_LIST_HEAD(&w->node);
+	if (!ns)
+		return;
+	w->ns = ns;
+	mutex_lock(&ctrl->lock);
+	list_add(&w->node, &ctrl->wants);
+	if (!ctrl->need_ns || ns < ctrl->need_ns) {
+		ctrl->need_ns = ns;
+		if (ctrl->sampling && !ctrl->suspended &&
+		    ctrl->bursts >= USBTS_FAST_BURSTS && !ctrl->retry_ms)
+			mod_delayed_work(system_unbound_wq, &ctrl->work, 0);
+	}
+	mutex_unlock(&ctrl->lock);
+}
+
+/**
+ * usbts_unwant() - undo usbts_want(); a no-op for a want that listed nothing
+ * @ctrl: the controller passed to usbts_want()
+ * @w: the want
+ *
+ * The sampler keeps its current sleep and plans the next one for the
+ * remaining needs.  May sleep.
+ */
+void usbts_unwant(struct usbts_ctrl *ctrl, struct usbts_want *w)
+{
+	if (list_empty(&w->node))
+		return;
+	mutex_lock(&ctrl->lock);
+	list_del_init(&w->node);
+	update_need(ctrl);
+	mutex_unlock(&ctrl->lock);
 }
 
 /*
@@ -346,6 +410,7 @@ static struct usbts_ctrl *ctrl_create(struct usbts_registry *reg,
 	raw_spin_lock_init(&ctrl->pub_lock);
 	seqcount_raw_spinlock_init(&ctrl->seq, &ctrl->pub_lock);
 	init_waitqueue_head(&ctrl->wq);
+	INIT_LIST_HEAD(&ctrl->wants);
 	INIT_DELAYED_WORK(&ctrl->work, sampler);
 	usbts_pred_init(ctrl->pred);
 	return ctrl;
@@ -722,12 +787,12 @@ void usbts_registry_show(struct seq_file *m, struct usbts_registry *reg)
 	seq_printf(m, "suspended %d\n", reg->suspended);
 	list_for_each_entry(ctrl, &reg->ctrls, node) {
 		mutex_lock(&ctrl->lock);
-		seq_printf(m, "controller %p users %u dead %d sampling %d suspended %d settling %d generation %llu precise %d stopped %d bursts %u interval_ms %u retry_ms %u\n",
+		seq_printf(m, "controller %p users %u dead %d sampling %d suspended %d settling %d generation %llu precise %d stopped %d bursts %u interval_ms %u retry_ms %u need_ns %llu\n",
 			   ctrl->key, ctrl->users, ctrl->dead, ctrl->sampling,
 			   ctrl->suspended, ctrl->settling, ctrl->pub.generation,
 			   !!(ctrl->pub.flags & USBTS_SNAP_PRECISE),
 			   !!(ctrl->pub.flags & USBTS_SNAP_STOPPED), ctrl->bursts,
-			   ctrl->interval_ms, ctrl->retry_ms);
+			   ctrl->interval_ms, ctrl->retry_ms, ctrl->need_ns);
 		mutex_unlock(&ctrl->lock);
 	}
 	mutex_unlock(&reg->lock);

@@ -64,6 +64,16 @@ struct usbts_registry {
 	struct usbts_sysclock clock;
 };
 
+/**
+ * struct usbts_want - the accuracy one handle needs
+ * @node: in its controller's @wants while the handle is started
+ * @ns: the accuracy, ns; never 0
+ */
+struct usbts_want {
+	struct list_head node;
+	u64 ns;
+};
+
 /* struct usbts_snapshot.flags */
 #define USBTS_SNAP_PRECISE	0x1	/* a frame boundary has been seen */
 #define USBTS_SNAP_STOPPED	0x2	/* the counter could not be read */
@@ -109,6 +119,9 @@ struct usbts_snapshot {
  * @interval_ms: current sampler period
  * @retry_ms: current retry delay after failed bursts, 0 after a good one
  * @failed_bursts: failed bursts in a row
+ * @wants: the &struct usbts_want of every handle that asked for an
+ *	accuracy; under @lock
+ * @need_ns: the smallest of @wants, 0 if none; under @lock
  */
 struct usbts_ctrl {
 	struct kref kref;
@@ -134,6 +147,8 @@ struct usbts_ctrl {
 	unsigned int interval_ms;
 	unsigned int retry_ms;
 	unsigned int failed_bursts;
+	struct list_head wants;
+	u64 need_ns;
 };
 
 /**
@@ -170,6 +185,8 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms);
 int usbts_snapshot(struct usbts_ctrl *ctrl, struct usbts_snapshot *snap);
 int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n);
 bool usbts_sampler_pending(struct usbts_ctrl *ctrl);
+void usbts_want(struct usbts_ctrl *ctrl, struct usbts_want *w, u64 ns);
+void usbts_unwant(struct usbts_ctrl *ctrl, struct usbts_want *w);
 void usbts_registry_suspend(struct usbts_registry *reg);
 void usbts_registry_show(struct seq_file *m, struct usbts_registry *reg);
 void usbts_registry_resume(struct usbts_registry *reg);

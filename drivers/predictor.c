@@ -1304,3 +1304,42 @@ u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns)
 		d = u64_min(d, mul_u64_u64_div_u64(room, ONE, slope));
 	return mul_u64_u64_shr(d, m->period, USBTS_PRED_SHIFT);
 }
+
+/**
+ * usbts_model_next_interval() - how long a converged sampler sleeps
+ * @m: the model its burst just published
+ * @prev_ms: the interval before this one
+ * @need_ns: the accuracy it was asked to keep, 0 if none
+ * @now: now, in the model's clock
+ * @limited: set when @need_ns, not the growth, decided
+ *
+ * The interval grows by a quarter a burst, so that the wander estimate has
+ * seen predictions nearly as far ahead before a claim relies on them, up to
+ * %USBTS_MAX_INTERVAL_MS.  With a need it ends where the model's claim for
+ * the current microframe would exceed it (usbts_model_horizon()), but not
+ * sooner than %USBTS_NEED_MIN_MS: a need the model cannot meet costs one
+ * burst a second, no more.  The module's sampler and the simulator's
+ * schedule both use this.
+ *
+ * Return: the interval, ms.
+ */
+u32 usbts_model_next_interval(const struct usbts_model *m, u32 prev_ms,
+			      u64 need_ns, s64 now, bool *limited)
+{
+	u64 ms = u64_min((u64)prev_ms + prev_ms / 4, USBTS_MAX_INTERVAL_MS);
+	u64 h, left_ms = 0;
+
+	*limited = false;
+	if (!need_ns)
+		return (u32)ms;
+	/* the horizon is at most 2^40 microframes, about 4.4 years */
+	h = usbts_model_horizon(m, need_ns);
+	if (h && m->tc <= now && (u64)now - (u64)m->tc < h)
+		left_ms = div64_u64(h - ((u64)now - (u64)m->tc), 1000000);
+	left_ms = u64_max(left_ms, USBTS_NEED_MIN_MS);
+	if (left_ms < ms) {
+		ms = left_ms;
+		*limited = true;
+	}
+	return (u32)ms;
+}

@@ -21,6 +21,14 @@
 /* MFINDEX is 14 bits wide. */
 #define USBTS_PRED_MFINDEX_BITS	14
 #define USBTS_PRED_MFINDEX_MASK	((1u << USBTS_PRED_MFINDEX_BITS) - 1)
+/*
+ * The longest a converged sampler sleeps.  30 s (2 wakeups a minute) let
+ * the onset of a warm-up drift (1 ppm per minute) break 1.45% of the
+ * simulator's claims: see tests/bench/RESULTS.md.
+ */
+#define USBTS_MAX_INTERVAL_MS	16000
+/* The shortest it sleeps for an accuracy it was asked for. */
+#define USBTS_NEED_MIN_MS	1000
 /* Edge history: constant memory, O(1) amortised work per edge. */
 #define USBTS_PRED_EDGES	256
 /*
@@ -221,5 +229,7 @@ bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,
 			 u64 *accuracy_ns);
 bool usbts_model_count_at(const struct usbts_model *m, s64 t_ns, s64 *x);
 u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns);
+u32 usbts_model_next_interval(const struct usbts_model *m, u32 prev_ms,
+			      u64 need_ns, s64 now, bool *limited);
 
 #endif /* _USBTS_PREDICTOR_H */

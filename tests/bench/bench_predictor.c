@@ -26,12 +26,11 @@
  *
  * Schedules: "fixed" (100 bursts warm_ms apart, then every burst_ms; again
  * after each new generation, as the module does); "module" (drivers/core.c:
- * 100 bursts 10 ms apart, then 100 ms growing by 1.25x per burst up to
- * 16 s, rounded to whole seconds from 1 s on; a burst reads on past an
- * edge bracketed too widely, as USBTS_PRED_GOOD_EDGE tells); "adaptive" (10 ms for 20 bursts, then as
- * long as usbts_model_horizon() says the claim stays within the wanted
- * accuracy, at least 1 s and at most 30 s apart, at most 1.5 times the
- * last interval, reading on past wide edges too).
+ * 100 bursts 10 ms apart, then usbts_model_next_interval(), the module's
+ * own code: 100 ms growing by 1.25x per burst up to 16 s, rounded to whole
+ * seconds from 1 s on; with a handle's need, no longer than the claim
+ * stays within it, but at least 1 s; a burst reads on past an edge
+ * bracketed too widely, as USBTS_PRED_GOOD_EDGE tells).
  */
 #include <getopt.h>
 #include <math.h>
@@ -43,7 +42,7 @@
 #include "../sim/sim.h"
 #include "../predictor/vectors.h"
 
-enum sched { FIXED, MODULE, ADAPTIVE };
+enum sched { FIXED, MODULE };
 enum gen { SIMGEN, TVGEN };
 
 /* In the table only win_s counts: target_of() gives the rest. */
@@ -60,6 +59,7 @@ struct scenario {
 	enum gen gen;
 	struct target t;
 	const char *note;
+	u64 need_ns;	/* MODULE: the handle's want_accuracy_ns, 0: none */
 };
 
 #define FAST .lat_base_ns = 300, .lat_jitter_ns = 600, .outlier_pct = 1, \
@@ -71,64 +71,69 @@ struct scenario {
 #define SLOW .lat_base_ns = 300, .lat_jitter_ns = 600, .outlier_pct = 1, \
 	     .outlier_ns = 100000, .burst_after = 2
 
-/* the wanted accuracy of the adaptive schedule, and its longest interval */
-#define ADAPT_ACC_NS	4000
-#define ADAPT_MAX_NS	30e9
 
 static const struct scenario scenarios[] = {
 	{ { .name = "fast", .seconds = 60, .ppm = 37, FAST }, FIXED, SIMGEN,
-	  { 200, 1000, 0, 0 }, "0.3-0.9 us reads, 1% outliers, bursts every 100 ms" },
+	  { 200, 1000, 0, 0 }, "0.3-0.9 us reads, 1% outliers, bursts every 100 ms", 0 },
 	{ { .name = "fast+500ppm", .seconds = 60, .ppm = 500, FAST }, FIXED, SIMGEN,
-	  { 200, 1000, 0, 0 }, "as fast, clock 500 ppm fast" },
+	  { 200, 1000, 0, 0 }, "as fast, clock 500 ppm fast", 0 },
 	{ { .name = "fast-500ppm", .seconds = 60, .ppm = -500, FAST }, FIXED, SIMGEN,
-	  { 200, 1000, 0, 0 }, "as fast, clock 500 ppm slow" },
+	  { 200, 1000, 0, 0 }, "as fast, clock 500 ppm slow", 0 },
 	{ { .name = "qemu", .seconds = 60, QEMU, .wander_ppb = 0 }, FIXED, SIMGEN,
-	  { 3000, 0, 0, 0 }, "25-30 us reads (QEMU-like), bursts every 100 ms" },
+	  { 3000, 0, 0, 0 }, "25-30 us reads (QEMU-like), bursts every 100 ms", 0 },
 	{ { .name = "qemu/tv", .seconds = 60, .lat_base_ns = 25000,
 	    .lat_jitter_ns = 5000, .burst_ms = 100 }, FIXED, TVGEN,
-	  { 3000, 0, 0, 0 }, "as qemu, from the integer generator of tests/predictor/vectors.h" },
+	  { 3000, 0, 0, 0 }, "as qemu, from the integer generator of tests/predictor/vectors.h", 0 },
 	{ { .name = "step0.5ppm", .seconds = 60, .ppm = 37, FAST, .step_ppm = 0.5,
 	    .step_at_s = 30 }, FIXED, SIMGEN,
-	  { 0, 0, 10, 0 }, "as fast, +0.5 ppm step at 30 s" },
+	  { 0, 0, 10, 0 }, "as fast, +0.5 ppm step at 30 s", 0 },
 	{ { .name = "step2ppm", .seconds = 60, .ppm = 37, FAST, .step_ppm = 2,
 	    .step_at_s = 30 }, FIXED, SIMGEN,
-	  { 0, 0, 10, 2000 }, "as fast, +2 ppm step at 30 s" },
+	  { 0, 0, 10, 2000 }, "as fast, +2 ppm step at 30 s", 0 },
 	{ { .name = "step-20ppm", .seconds = 60, .ppm = 37, FAST, .step_ppm = -20,
 	    .step_at_s = 30 }, FIXED, SIMGEN,
-	  { 0, 0, 10, 0 }, "as fast, -20 ppm step at 30 s" },
+	  { 0, 0, 10, 0 }, "as fast, -20 ppm step at 30 s", 0 },
 	{ { .name = "step50ppm", .seconds = 60, .ppm = 37, FAST, .step_ppm = 50,
 	    .step_at_s = 30 }, FIXED, SIMGEN,
-	  { 0, 0, 10, 0 }, "as fast, +50 ppm step at 30 s" },
+	  { 0, 0, 10, 0 }, "as fast, +50 ppm step at 30 s", 0 },
 	{ { .name = "ramp", .seconds = 240, .ppm = 37, FAST, .ramp_ppm_per_min = 1,
 	    .ramp_at_s = 10, .ramp_for_s = 180 }, FIXED, SIMGEN,
-	  { 0, 0, 60, 0 }, "as fast, warm-up drift of 1 ppm per minute for 3 minutes" },
+	  { 0, 0, 60, 0 }, "as fast, warm-up drift of 1 ppm per minute for 3 minutes", 0 },
 	{ { .name = "wander", .seconds = 300, .ppm = 37, FAST, .wander_ppb = 50 },
-	  FIXED, SIMGEN, { 0, 0, 0, 0 }, "as fast, frequency random walk of 50 ppb per sqrt(s)" },
+	  FIXED, SIMGEN, { 0, 0, 0, 0 }, "as fast, frequency random walk of 50 ppb per sqrt(s)", 0 },
 	{ { .name = "sparse", .seconds = 120, .ppm = -120, SLOW, .wander_ppb = 5,
 	    .burst_ms = 10000, .warm_s = 1, .warm_ms = 10, .single_min_ms = 500,
 	    .single_max_ms = 3000 }, FIXED, SIMGEN,
-	  { 0, 0, 0, 0 }, "bursts every 10 s, single reads 0.5-3 s apart" },
+	  { 0, 0, 0, 0 }, "bursts every 10 s, single reads 0.5-3 s apart", 0 },
 	{ { .name = "gaps", .seconds = 60, .ppm = 250, FAST, .pause_every_s = 15,
 	    .pause_s = 5 }, FIXED, SIMGEN,
-	  { 0, 0, 0, 0 }, "as fast, 5 s without reads every 15 s" },
+	  { 0, 0, 0, 0 }, "as fast, 5 s without reads every 15 s", 0 },
 	{ { .name = "reset", .seconds = 60, .ppm = 37, FAST, .reset_at_s = 30 },
-	  FIXED, SIMGEN, { 0, 0, 1, 1000 }, "as fast, counter restarts at 0 at 30 s" },
+	  FIXED, SIMGEN, { 0, 0, 1, 1000 }, "as fast, counter restarts at 0 at 30 s", 0 },
 	{ { .name = "module", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
-	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "drivers/core.c's schedule (to 16 s apart; a burst reads on past a wide edge), 30 min" },
+	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "drivers/core.c's schedule without a need (to 16 s apart; a burst reads on past a wide edge), 30 min", 0 },
 	{ { .name = "module+wander", .seconds = 1800, .ppm = 37, SLOW,
 	    .wander_ppb = 20 }, MODULE, SIMGEN,
-	  { 0, 0, 0, 0 }, "as module, random walk of 20 ppb per sqrt(s)" },
+	  { 0, 0, 0, 0 }, "as module, random walk of 20 ppb per sqrt(s)", 0 },
 	{ { .name = "module+step", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5,
 	    .step_ppm = 2, .step_at_s = 900 }, MODULE, SIMGEN,
-	  { 0, 0, 60, 0 }, "as module, +2 ppm step at 15 min" },
-	{ { .name = "adaptive", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
-	  ADAPTIVE, SIMGEN, { 0, 0, 0, 0 }, "adaptive schedule, 4 us wanted, 1 to 30 s apart, growing at most 1.5x a burst" },
-	{ { .name = "adaptive+wander", .seconds = 1800, .ppm = 37, SLOW,
-	    .wander_ppb = 20 }, ADAPTIVE, SIMGEN,
-	  { 0, 0, 0, 0 }, "as adaptive, random walk of 20 ppb per sqrt(s)" },
-	{ { .name = "adaptive+ramp", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5,
-	    .ramp_ppm_per_min = 1, .ramp_at_s = 300, .ramp_for_s = 300 }, ADAPTIVE, SIMGEN,
-	  { 0, 0, 300, 0 }, "as adaptive, 1 ppm per minute for 5 minutes from 5 min" },
+	  { 0, 0, 60, 0 }, "as module, +2 ppm step at 15 min", 0 },
+	{ { .name = "module+ramp", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5,
+	    .ramp_ppm_per_min = 1, .ramp_at_s = 300, .ramp_for_s = 300 }, MODULE, SIMGEN,
+	  { 0, 0, 300, 0 }, "as module, 1 ppm per minute for 5 minutes from 5 min", 0 },
+	{ { .name = "module/10us", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
+	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "as module, a handle wants 10 us", 10000 },
+	{ { .name = "module/4us", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
+	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "as module, a handle wants 4 us", 4000 },
+	{ { .name = "module/4us+wander", .seconds = 1800, .ppm = 37, SLOW,
+	    .wander_ppb = 20 }, MODULE, SIMGEN,
+	  { 0, 0, 0, 0 }, "as module/4us, random walk of 20 ppb per sqrt(s)", 4000 },
+	{ { .name = "module/4us+step", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5,
+	    .step_ppm = 2, .step_at_s = 900 }, MODULE, SIMGEN,
+	  { 0, 0, 60, 0 }, "as module/4us, +2 ppm step at 15 min", 4000 },
+	{ { .name = "module/4us+ramp", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5,
+	    .ramp_ppm_per_min = 1, .ramp_at_s = 300, .ramp_for_s = 300 }, MODULE, SIMGEN,
+	  { 0, 0, 300, 0 }, "as module/4us, 1 ppm per minute for 5 minutes from 5 min", 4000 },
 };
 
 /*
@@ -353,7 +358,7 @@ static void query(struct ctx *c, double tq)
 static double sched_next(void *arg, double now)
 {
 	struct ctx *c = arg;
-	u64 h;
+	bool limited;
 	double next;
 
 	c->bursts++;
@@ -363,30 +368,16 @@ static double sched_next(void *arg, double now)
 			return now + c->sc->p.warm_ms * 1e6;
 		return now + c->sc->p.burst_ms * 1e6;
 	}
-	if (c->sc->sched == MODULE) {
-		if (c->bursts < 100) {
-			c->interval_ms = 100;
-			return now + 10e6;
-		}
-		c->interval_ms = fmin(c->interval_ms + floor(c->interval_ms / 4), 16000);
-		next = now + c->interval_ms * 1e6;
-		if (c->interval_ms >= 1000)
-			next = round(next / 1e9) * 1e9;
-		return next;
-	}
-	/* adaptive */
-	if (!c->p.model.valid || c->bursts < 20) {
-		c->interval_ms = 1000;
+	/* the module: drivers/core.c's next_delay() */
+	if (c->bursts < 100) {
+		c->interval_ms = 100;
 		return now + 10e6;
 	}
-	h = usbts_model_horizon(&c->p.model, ADAPT_ACC_NS);
-	next = (double)c->p.model.tc + (double)h;
-	/*
-	 * At most 1.5 times the last interval: the wander estimate must
-	 * have seen predictions this far ahead before the claim relies on it.
-	 */
-	next = fmin(fmax(next, now + 1e9), now + fmin(ADAPT_MAX_NS, c->interval_ms * 1.5e6));
-	c->interval_ms = (next - now) / 1e6;
+	c->interval_ms = usbts_model_next_interval(&c->p.model, (u32)c->interval_ms,
+						   c->sc->need_ns, (s64)now, &limited);
+	next = now + c->interval_ms * 1e6;
+	if (c->interval_ms >= 1000 && !limited)
+		next = round(next / 1e9) * 1e9;
 	return next;
 }
 

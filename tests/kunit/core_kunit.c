@@ -741,8 +741,41 @@ static void usbts_core_resume_slow_controller(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/*
+ * Handles' needs: the controller plans for the smallest; undoing a want
+ * (STOP, close) forgets it; a want of 0 lists nothing.
+ */
+static void usbts_core_wants(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 100);
+	struct usbts_want w1, w2, w0;
+	struct usbts_ctrl *c;
+	static const int key;
+
+	c = track_precise(test, reg, &key, a);
+	KUNIT_EXPECT_EQ(test, c->need_ns, 0);
+	usbts_want(c, &w0, 0);
+	KUNIT_EXPECT_EQ(test, c->need_ns, 0);
+	usbts_want(c, &w1, 5000);
+	KUNIT_EXPECT_EQ(test, c->need_ns, 5000);
+	usbts_want(c, &w2, 2000);
+	KUNIT_EXPECT_EQ(test, c->need_ns, 2000);
+	usbts_unwant(c, &w2);
+	KUNIT_EXPECT_EQ(test, c->need_ns, 5000);
+	usbts_unwant(c, &w2);
+	usbts_unwant(c, &w0);
+	KUNIT_EXPECT_EQ(test, c->need_ns, 5000);
+	usbts_unwant(c, &w1);
+	KUNIT_EXPECT_EQ(test, c->need_ns, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&c->wants));
+	usbts_untrack(c);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
+	KUNIT_CASE(usbts_core_wants),
 	KUNIT_CASE(usbts_core_drop_user_stops_at_once),
 	KUNIT_CASE(usbts_core_wait_precise),
 	KUNIT_CASE(usbts_core_start_times_out),

@@ -176,6 +176,14 @@ static void usbts_pred_rough_first_edge(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
 }
 
+/* The converged sampler's interval follows the most demanding need. */
+static void usbts_pred_next_interval(struct kunit *test)
+{
+	const char *why = tv_next_interval();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
@@ -187,6 +195,7 @@ static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE(usbts_pred_nested_read),
 	KUNIT_CASE(usbts_pred_resumed_counter),
 	KUNIT_CASE(usbts_pred_rough_first_edge),
+	KUNIT_CASE(usbts_pred_next_interval),
 	{}
 };
 

@@ -24,6 +24,7 @@ struct fake_device {
 	int handles[FAKE_MAX + 1];
 	int closed;
 	int last_device_fd;	/* START's credential, -1 for none */
+	uint64_t last_want;	/* START's want_accuracy_ns */
 };
 
 static inline int64_t fake_now(void)
@@ -61,13 +62,14 @@ static int fake_ioctl(void *data, unsigned long request, void *arg)
 		if (s->flags & ~(USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE |
 				 USB_TIMESYNC_FLAG_DEVICE_FD) ||
 		    (!(s->flags & USB_TIMESYNC_FLAG_DEVICE_FD) && s->device_fd) ||
-		    s->pad || s->reserved[0])
+		    s->pad)
 			return -EINVAL;
 		if (s->flags & USB_TIMESYNC_FLAG_DEVICE_FD && s->device_fd < 0)
 			return -EBADF;
 		if (s->busnum != 1)
 			return -ENODEV;
 		pthread_mutex_lock(&f->lock);
+		f->last_want = s->want_accuracy_ns;
 		f->last_device_fd = s->flags & USB_TIMESYNC_FLAG_DEVICE_FD ?
 				    s->device_fd : -1;
 		for (h = 1; h <= FAKE_MAX && f->handles[h]; h++)

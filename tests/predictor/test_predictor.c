@@ -99,6 +99,7 @@ int main(void)
 	report(tv_resumed_counter(), "a counter moving again answers nothing up to its first read",
 	       ++i, &passed, &failed);
 	report(tv_rough_first_edge(), "a rough first edge hides no far miss", ++i, &passed, &failed);
+	report(tv_next_interval(), "the sampler's interval follows the need", ++i, &passed, &failed);
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

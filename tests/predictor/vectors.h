@@ -724,6 +724,59 @@ static const char *tv_rough_first_edge(void)
 	return NULL;
 }
 
+/*
+ * The converged sampler's interval (usbts_model_next_interval()): without a
+ * need it grows by a quarter a burst to USBTS_MAX_INTERVAL_MS; a need ends
+ * it where the claim would pass the need, never sooner than
+ * USBTS_NEED_MIN_MS, never beyond the growth.  Returns NULL when so, else
+ * what went wrong.
+ */
+static const char *tv_next_interval(void)
+{
+	/* claim 1000 ns at the edge, growing by 100 ns a second either way */
+	struct usbts_model m = {
+		.valid = 1, .gen = 1, .xc = 8000, .tc = TV_NS_PER_S,
+		.period = (u64)USBTS_PRED_NOMINAL_NS << USBTS_PRED_SHIFT,
+		.below_c = 1000, .above_c = 1000,
+		.below_slope = ((u64)1 << USBTS_PRED_SHIFT) * 100 / 8000,
+		.above_slope = ((u64)1 << USBTS_PRED_SHIFT) * 100 / 8000,
+	};
+	const s64 now = m.tc + 2 * TV_NS_PER_S;
+	u32 ms = 100, next, i;
+	bool limited;
+
+	for (i = 0; i < 40; i++) {
+		next = usbts_model_next_interval(&m, ms, 0, now, &limited);
+		if (limited || next > ms + ms / 4 || next > USBTS_MAX_INTERVAL_MS)
+			return "without a need the interval does not grow by a quarter";
+		ms = next;
+	}
+	if (ms != USBTS_MAX_INTERVAL_MS)
+		return "without a need the interval does not reach its maximum";
+	/* 2400 ns lasts 14 s past the edge: 12 s from now */
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now, &limited);
+	if (!limited || ms < 11900 || ms > 12000)
+		return "a need does not end the interval where the claim reaches it";
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 100000, now, &limited);
+	if (limited || ms != USBTS_MAX_INTERVAL_MS)
+		return "a need beyond the longest interval shortens it";
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 500, now, &limited);
+	if (ms != USBTS_NEED_MIN_MS)
+		return "a need the model cannot meet is not read once a second";
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now + 30 * TV_NS_PER_S,
+				       &limited);
+	if (ms != USBTS_NEED_MIN_MS)
+		return "a need the model no longer meets is not read once a second";
+	ms = usbts_model_next_interval(&m, 400, 2400, now, &limited);
+	if (ms != 500)
+		return "a need lengthened the interval beyond its growth";
+	m.valid = 0;
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now, &limited);
+	if (ms != USBTS_NEED_MIN_MS)
+		return "a need without a model is not read once a second";
+	return NULL;
+}
+
 #define MS 1000000LL
 #define S TV_NS_PER_S
 

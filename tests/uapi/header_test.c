@@ -15,7 +15,7 @@ CHECK(frame_time, sizeof(struct usb_timesync_frame_time) == 96);
 CHECK(sample, sizeof(struct usb_timesync_sample) == 24);
 CHECK(samples, sizeof(struct usb_timesync_samples) == 16 + 64 * 24);
 CHECK(start_device_fd, offsetof(struct usb_timesync_start, device_fd) == 16);
-CHECK(start_reserved, offsetof(struct usb_timesync_start, reserved) == 24);
+CHECK(start_want_accuracy, offsetof(struct usb_timesync_start, want_accuracy_ns) == 24);
 CHECK(ft_time_at_input, offsetof(struct usb_timesync_frame_time, time_at_input_ns) == 32);
 CHECK(ft_generation, offsetof(struct usb_timesync_frame_time, generation) == 64);
 CHECK(ft_reserved, offsetof(struct usb_timesync_frame_time, reserved) == 72);

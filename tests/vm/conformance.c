@@ -130,14 +130,6 @@ TEST_F(ts, einval_start_device_fd_without_flag)
 	ASSERT_EQ(EINVAL, errno);
 }
 
-TEST_F(ts, einval_start_reserved)
-{
-	struct usb_timesync_start s = { .busnum = self->xhci[0], .reserved[0] = 1 };
-
-	ASSERT_EQ(-1, ioctl(self->fd, USB_TIMESYNC_IOC_START_TRACKING, &s));
-	ASSERT_EQ(EINVAL, errno);
-}
-
 TEST_F(ts, einval_stop_reserved)
 {
 	struct usb_timesync_stop s = { .handle = self->h, .reserved = 1 };
@@ -1467,6 +1459,79 @@ TEST_F_TIMEOUT(ts, suspend_resume_never_answers_from_before, 300)
 
 /* ---- debugfs: handle count, and injected all-ones reads ------------------- */
 
+
+/*
+ * The need_ns of every tracked controller in debugfs, joined by spaces
+ * into @buf; the number of controllers.
+ */
+static int controller_needs(char *buf, size_t len)
+{
+	char line[512], *p;
+	FILE *f = fopen(DBG "/controllers", "r");
+	int n = 0;
+
+	buf[0] = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, " need_ns ");
+		if (strncmp(line, "controller ", 11) || !p)
+			continue;
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%llu", n ? " " : "",
+			 strtoull(p + 9, NULL, 10));
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * START's want_accuracy_ns: the controller's sampler plans for the most
+ * demanding started handle, and forgets a need at its STOP or close.  A
+ * need the controller cannot meet (1 ns) is accepted, and GET still
+ * reports the accuracy it has.
+ */
+TEST_F(ts, want_accuracy_sets_the_sampler_need)
+{
+	struct usb_timesync_frame_time g;
+	struct usb_timesync_stop st;
+	char needs[256];
+	__u32 h1, h2, h3;
+	int fd2;
+
+	if (have_debugfs())
+		SKIP(return, "no debugfs");
+	/* only the fixture's handle is started, on xhci[0], asking nothing */
+	ASSERT_EQ(1, controller_needs(needs, sizeof(needs)));
+	ASSERT_STREQ("0", needs);
+	ASSERT_EQ(0, start_want(self->fd, self->xhci[0], 0, 0, 5000, &h1));
+	controller_needs(needs, sizeof(needs));
+	ASSERT_STREQ("5000", needs);
+	fd2 = open(DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, start_want(fd2, self->xhci[0], 0, 0, 1, &h2));
+	controller_needs(needs, sizeof(needs));
+	ASSERT_STREQ("1", needs);
+	ASSERT_EQ(0, get(fd2, h2, USB_TIMESYNC_CLOCK_MONOTONIC, 0, 0, 0, &g));
+	ASSERT_GT(g.accuracy_ns, 1);
+	ASSERT_NE(USB_TIMESYNC_ACCURACY_UNKNOWN, g.accuracy_ns);
+	/* a looser need joins without loosening */
+	ASSERT_EQ(0, start_want(self->fd, self->xhci[0], 0, 0, 1000000, &h3));
+	controller_needs(needs, sizeof(needs));
+	ASSERT_STREQ("1", needs);
+	/* close forgets its handles' needs */
+	close(fd2);
+	controller_needs(needs, sizeof(needs));
+	ASSERT_STREQ("5000", needs);
+	st = (struct usb_timesync_stop){ .handle = h3 };
+	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &st));
+	controller_needs(needs, sizeof(needs));
+	ASSERT_STREQ("5000", needs);
+	st = (struct usb_timesync_stop){ .handle = h1 };
+	ASSERT_EQ(0, ioctl(self->fd, USB_TIMESYNC_IOC_STOP_TRACKING, &st));
+	controller_needs(needs, sizeof(needs));
+	ASSERT_STREQ("0", needs);
+}
 
 /* debugfs counts open handles; STOP and close bring it back down. */
 TEST_F(ts, debugfs_counts_handles)

@@ -368,14 +368,15 @@ static int make_arg(int which, struct file *f, union arg *a, uint32_t *handle)
 		if (chance(90))
 			a->start.device_fd = a->start.flags & USB_TIMESYNC_FLAG_DEVICE_FD ?
 					     (int)below(16) - 1 : 0;
-		if (chance(90)) {
+		if (chance(90))
 			a->start.pad = 0;
-			memset(a->start.reserved, 0, sizeof(a->start.reserved));
-		}
+		/* any accuracy is a valid request: 0 (none), tiny, huge */
+		if (chance(60))
+			a->start.want_accuracy_ns = chance(50) ? 0 : below(100000);
 		bad = (a->start.flags & ~(USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE |
 					  USB_TIMESYNC_FLAG_DEVICE_FD)) ||
 		      (!(a->start.flags & USB_TIMESYNC_FLAG_DEVICE_FD) && a->start.device_fd) ||
-		      a->start.pad || a->start.reserved[0];
+		      a->start.pad;
 		*handle = 0;
 		break;
 	case 1:

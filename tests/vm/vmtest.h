@@ -130,12 +130,31 @@ static VMTEST_FN int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* START asking for an accuracy of @want ns (0: none) */
+static VMTEST_FN int start_want(int fd, int bus, int dev, unsigned int flags, __u64 want,
+				__u32 *handle)
+{
+	struct usb_timesync_start s;
+
+	memset(&s, 0xcc, sizeof(s));
+	s.want_accuracy_ns = want;
+	s.device_fd = 0;
+	s.pad = 0;
+	s.busnum = bus;
+	s.devnum = dev;
+	s.flags = flags;
+	if (ioctl(fd, USB_TIMESYNC_IOC_START_TRACKING, &s))
+		return -errno;
+	*handle = s.handle;
+	return 0;
+}
+
 static VMTEST_FN int start(int fd, int bus, int dev, unsigned int flags, __u32 *handle)
 {
 	struct usb_timesync_start s;
 
 	memset(&s, 0xcc, sizeof(s));
-	memset(s.reserved, 0, sizeof(s.reserved));
+	s.want_accuracy_ns = 0;
 	s.device_fd = 0;
 	s.pad = 0;
 	s.busnum = bus;
