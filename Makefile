@@ -57,7 +57,7 @@ help:
 	@echo "make install-python  the usbts Python package under PYTHONDIR ($(PYTHONDIR))"
 	@echo "make deb             Debian packages into $(BUILD)/deb (dpkg-buildpackage -us -uc -b)"
 	@echo "make deb-check       make deb, lintian, and the packages installed in a Debian 12 chroot"
-	@echo "make man-check       groff -ww -z over every man page"
+	@echo "make man-check       groff -ww -z over every man page; docutils over the rst docs"
 	@echo "make demo            boot a VM and show a live table of every xHCI bus"
 	@echo "make check           the whole test suite (what CI runs)"
 	@echo "make kunit           KUnit suites on UML (kunit.py)"
@@ -132,6 +132,7 @@ MAN4 := $(wildcard man/*.4)
 MAN3_LINKS := usbts_open_path:usbts_open usbts_open_backend:usbts_open usbts_close:usbts_open \
 	usbts_stop_tracking_for_time_sync:usbts_start_tracking_for_time_sync \
 	usbts_start_tracking_device_fd:usbts_start_tracking_for_time_sync \
+	usbts_start_tracking_with_accuracy:usbts_start_tracking_for_time_sync \
 	usbts_sample_clocks:usbts_sample \
 	usbts_get_current_frame_number:usbts_get_current_frame_number_and_time \
 	usbts_get_adjusted_frame_number:usbts_get_current_frame_number_and_time \
@@ -143,6 +144,9 @@ man-check:
 		out=$$(LC_ALL=C.UTF-8 MANROFFSEQ= groff -mandoc -ww -z -t -Tutf8 $$p 2>&1); \
 		if [ -n "$$out" ]; then echo "$$p:"; echo "$$out"; bad=1; fi; \
 	done; [ -z "$$bad" ] && echo "man-check: $(words $(MAN1) $(MAN3) $(MAN4)) pages, groff -ww clean"
+	@for d in Documentation/userspace-api/*.rst; do \
+		python3 -m docutils --halt=warning --report=warning $$d /dev/null || exit 1; \
+	done; echo "man-check: Documentation/userspace-api/*.rst render without a docutils warning"
 
 install: tools
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux/usb $(DESTDIR)$(BINDIR) \

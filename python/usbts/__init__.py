@@ -181,10 +181,17 @@ class Context:
         self.close()
 
     def track(self, bus: Union[int, Any], device: int = 0, *,
-              startup_delay_tolerable: bool = False) -> "Tracker":
+              startup_delay_tolerable: bool = False,
+              accuracy_ns: int = 0) -> "Tracker":
         """Start tracking ``bus`` (a number as lsusb shows it, or a pyusb
         device), naming ``device`` on it if non-zero
-        (``usbts_start_tracking_for_time_sync()``).
+        (``usbts_start_tracking_with_accuracy()``).
+
+        ``accuracy_ns``, if non-zero, asks the sampler to read often
+        enough to keep the accuracy of the current frame within it, where
+        the controller allows (at most once a second); 0 lets it converge
+        on one burst every 16 s.  The accuracy reported is honest either
+        way.
 
         With a device named, its usbfs node is opened for writing and passed
         as the credential: whoever may use the device may track its bus.  A
@@ -198,9 +205,9 @@ class Context:
         busnum, devnum = _bus_and_device(bus, device)
         flags = _abi.STARTUP_DELAY_TOLERABLE if startup_delay_tolerable else 0
         h = ctypes.c_uint32()
-        _check(_lib.usbts_start_tracking_for_time_sync(self._handle(), busnum, devnum, flags,
-                                                       ctypes.byref(h)),
-               "usbts_start_tracking_for_time_sync")
+        _check(_lib.usbts_start_tracking_with_accuracy(self._handle(), busnum, devnum, flags,
+                                                       accuracy_ns, ctypes.byref(h)),
+               "usbts_start_tracking_with_accuracy")
         return Tracker(self, h.value, busnum, devnum)
 
     start_tracking = track

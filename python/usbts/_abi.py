@@ -88,6 +88,8 @@ PROTOTYPES = {
     "usbts_close": (None, [Ctx]),
     "usbts_start_tracking_for_time_sync": (
         c_int, [Ctx, c_uint32, c_uint32, c_uint32, POINTER(c_uint32)]),
+    "usbts_start_tracking_with_accuracy": (
+        c_int, [Ctx, c_uint32, c_uint32, c_uint32, c_uint64, POINTER(c_uint32)]),
     "usbts_start_tracking_device_fd": (
         c_int, [Ctx, c_uint32, c_int, c_uint32, POINTER(c_uint32)]),
     "usbts_stop_tracking_for_time_sync": (c_int, [Ctx, c_uint32]),

@@ -79,8 +79,13 @@ static void test_device_calls(void)
 	      "a credential fd is passed with its flag");
 	CHECK(usbts_stop_tracking_for_time_sync(ctx, h) == 0, "stop the credential's handle");
 	CHECK(usbts_start_tracking_device_fd(ctx, 1, 7, 4, &h) == -EINVAL, "bad flag with a credential");
-	CHECK(usbts_start_tracking_for_time_sync(ctx, 1, 0, 0, &h) == 0 && fd.last_device_fd == -1,
-	      "start, no credential for a bare bus");
+	CHECK(usbts_start_tracking_with_accuracy(ctx, 1, 0, 0, 2500, &h) == 0 &&
+	      fd.last_want == 2500, "an accuracy need is passed in want_accuracy_ns");
+	CHECK(usbts_stop_tracking_for_time_sync(ctx, h) == 0, "stop the handle with a need");
+	CHECK(usbts_start_tracking_with_accuracy(ctx, 1, 0, 4, 2500, &h) == -EINVAL,
+	      "bad flag with a need");
+	CHECK(usbts_start_tracking_for_time_sync(ctx, 1, 0, 0, &h) == 0 && fd.last_device_fd == -1 &&
+	      fd.last_want == 0, "start, no credential for a bare bus, no need");
 
 	memset(&info, 0, sizeof(info));
 	CHECK(usbts_get_current_frame_number_and_time(ctx, h, &info) == 0, "get");

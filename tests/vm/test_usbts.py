@@ -145,6 +145,21 @@ class Basics(unittest.TestCase):
         self.assertEqual(usbts.widen_frame(0x800, 0x7FF), 0x7FF)
         self.assertEqual(usbts.widen_microframe(0x4000, 0x3FFF), 0x3FFF)
 
+    def test_accuracy_need(self):
+        """track(accuracy_ns=) reaches the module: debugfs shows the need
+        while the tracker runs, and not after it stops."""
+        dbg = "/sys/kernel/debug/usb_timesync/controllers"
+        if not os.path.exists(dbg):
+            os.system("mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null")
+        if not os.path.exists(dbg):
+            self.skipTest("no debugfs")
+        with self.ctx.track(XHCI_BUS, accuracy_ns=7777) as t:
+            with open(dbg) as f:
+                self.assertIn(" need_ns 7777", f.read())
+            self.assertIsNotNone(t.frame_info().accuracy_ns)
+        with open(dbg) as f:
+            self.assertNotIn(" need_ns 7777", f.read())
+
     def test_stop(self):
         self.bus.stop()
         with self.assertRaises(usbts.UsbtsError) as cm:

@@ -92,7 +92,8 @@ void usbts_close(struct usbts_ctx *ctx)
 }
 
 static int start(struct usbts_ctx *ctx, uint32_t busnum, uint32_t devnum,
-		 int device_fd, uint32_t flags, uint32_t *handle)
+		 int device_fd, uint32_t flags, uint64_t accuracy_ns,
+		 uint32_t *handle)
 {
 	struct usb_timesync_start s;
 	int err;
@@ -102,6 +103,7 @@ static int start(struct usbts_ctx *ctx, uint32_t busnum, uint32_t devnum,
 	memset(&s, 0, sizeof(s));
 	s.busnum = busnum;
 	s.devnum = devnum;
+	s.want_accuracy_ns = accuracy_ns;
 	s.flags = flags & USBTS_STARTUP_DELAY_TOLERABLE ?
 		  USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE : 0;
 	if (device_fd >= 0) {
@@ -128,6 +130,18 @@ int usbts_start_tracking_for_time_sync(struct usbts_ctx *ctx, uint32_t busnum,
 				       uint32_t devnum, uint32_t flags,
 				       uint32_t *handle)
 {
+	return usbts_start_tracking_with_accuracy(ctx, busnum, devnum, flags, 0,
+						  handle);
+}
+
+/**
+ * usbts_start_tracking_with_accuracy() - usbts_start_tracking_for_time_sync(),
+ *	asking the sampler to keep the accuracy within @accuracy_ns (0: no need)
+ */
+int usbts_start_tracking_with_accuracy(struct usbts_ctx *ctx, uint32_t busnum,
+				       uint32_t devnum, uint32_t flags,
+				       uint64_t accuracy_ns, uint32_t *handle)
+{
 	char node[32];
 	int fd = -1, err;
 
@@ -135,7 +149,7 @@ int usbts_start_tracking_for_time_sync(struct usbts_ctx *ctx, uint32_t busnum,
 		snprintf(node, sizeof(node), "/dev/bus/usb/%03u/%03u", busnum, devnum);
 		fd = open(node, O_RDWR | O_CLOEXEC);
 	}
-	err = start(ctx, busnum, devnum, fd, flags, handle);
+	err = start(ctx, busnum, devnum, fd, flags, accuracy_ns, handle);
 	if (fd >= 0)
 		close(fd);
 	return err;
@@ -151,7 +165,7 @@ int usbts_start_tracking_device_fd(struct usbts_ctx *ctx, uint32_t busnum,
 {
 	if (device_fd < 0)
 		return -EBADF;
-	return start(ctx, busnum, 0, device_fd, flags, handle);
+	return start(ctx, busnum, 0, device_fd, flags, 0, handle);
 }
 
 int usbts_stop_tracking_for_time_sync(struct usbts_ctx *ctx, uint32_t handle)

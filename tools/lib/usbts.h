@@ -117,6 +117,9 @@ void usbts_close(struct usbts_ctx *ctx);
 int usbts_start_tracking_for_time_sync(struct usbts_ctx *ctx, uint32_t busnum,
 				       uint32_t devnum, uint32_t flags,
 				       uint32_t *handle);
+int usbts_start_tracking_with_accuracy(struct usbts_ctx *ctx, uint32_t busnum,
+				       uint32_t devnum, uint32_t flags,
+				       uint64_t accuracy_ns, uint32_t *handle);
 int usbts_start_tracking_device_fd(struct usbts_ctx *ctx, uint32_t busnum,
 				   int device_fd, uint32_t flags,
 				   uint32_t *handle);

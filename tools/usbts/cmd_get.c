@@ -61,7 +61,7 @@ int cmd_get(int argc, char **argv)
 	err = bus_operand("get", argc, argv, &bus, &dev);
 	if (err)
 		return err;
-	err = track("get", bus, dev, &t);
+	err = track("get", bus, dev, 0, &t);
 	if (err)
 		return err;
 	memset(&info, 0, sizeof(info));
@@ -150,7 +150,7 @@ int cmd_frame_to_time(int argc, char **argv)
 		fprintf(stderr, "usbts frame-to-time: '%s' is not FRAME[.MICROFRAME 0..7]\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	err = track("frame-to-time", bus, dev, &t);
+	err = track("frame-to-time", bus, dev, 0, &t);
 	if (err)
 		return err;
 	err = usbts_frame_start_time(t.ctx, t.handle, frame, uframe, &ts, &acc);

@@ -20,7 +20,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-enum { OPT_JSON = OPT_FIRST, OPT_INTERVAL, OPT_COUNT };
+enum { OPT_JSON = OPT_FIRST, OPT_INTERVAL, OPT_COUNT, OPT_WANT };
 
 int cmd_monitor(int argc, char **argv)
 {
@@ -29,22 +29,27 @@ int cmd_monitor(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "want-accuracy", required_argument, NULL, OPT_WANT },
 		{ NULL, 0, NULL, 0 }
 	};
-	uint32_t bus = 0, dev = 0, interval = 500, count = 0, n;
+	uint32_t bus = 0, dev = 0, interval = 500, count = 0, want = 0, n;
 	int json = 0, tty, c, err = 0;
 	struct tracked t;
 
 	while ((c = next_option(argc, argv, longopts)) != -1) {
 		switch (c) {
 		case 'h':
-			printf("usage: usbts monitor BUS[-DEV] [--interval MS] [--count N] [--json]\n\n"
+			printf("usage: usbts monitor BUS[-DEV] [--interval MS] [--count N] [--want-accuracy NS]\n"
+			       "                     [--json]\n\n"
 			       "Print the bus's frame, microframe, time, accuracy and generation\n"
 			       "every MS milliseconds (default 500), N times (default: until\n"
 			       "interrupted).  On a terminal one line redraws itself; piped, each\n"
 			       "sample is a line of its own.  --json prints one object per line:\n"
 			       "generation, usb_frame, hw_frame, microframe, time_ns, accuracy_ns\n"
-			       "(null when unknown).\n");
+			       "(null when unknown).  --want-accuracy asks the module's sampler to\n"
+			       "read the bus often enough to keep the accuracy within NS where it\n"
+			       "can (at most once a second); without it the sampler converges on a\n"
+			       "read every 16 s, and the accuracy shown grows in between.\n");
 			return 0;
 		case OPT_JSON:
 			json = 1;
@@ -57,6 +62,10 @@ int cmd_monitor(int argc, char **argv)
 			if (opt_u32("monitor", "--count", optarg, &count, 1))
 				return EXIT_USAGE;
 			break;
+		case OPT_WANT:
+			if (opt_u32("monitor", "--want-accuracy", optarg, &want, 1))
+				return EXIT_USAGE;
+			break;
 		default:
 			return usage_error("monitor", argv);
 		}
@@ -64,7 +73,7 @@ int cmd_monitor(int argc, char **argv)
 	err = bus_operand("monitor", argc, argv, &bus, &dev);
 	if (err)
 		return err;
-	err = track("monitor", bus, dev, &t);
+	err = track("monitor", bus, dev, want, &t);
 	if (err)
 		return err;
 	signal(SIGINT, on_signal);

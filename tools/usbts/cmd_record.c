@@ -56,7 +56,7 @@ int cmd_record(int argc, char **argv)
 	err = bus_operand("record", argc, argv, &bus, &dev);
 	if (err)
 		return err;
-	err = track("record", bus, dev, &t);
+	err = track("record", bus, dev, 0, &t);
 	if (err)
 		return err;
 	printf("# usbts record: bus %u, %u s, %d reads every %u ms\n", bus, seconds, BATCH, interval);

@@ -272,7 +272,7 @@ static int score(struct tracked *t, int raw, int64_t start, int64_t x, int64_t p
 	return 0;
 }
 
-enum { OPT_JSON = OPT_FIRST, OPT_SECONDS, OPT_PLOT, OPT_CLOCK };
+enum { OPT_JSON = OPT_FIRST, OPT_SECONDS, OPT_PLOT, OPT_CLOCK, OPT_WANT };
 
 int cmd_verify(int argc, char **argv)
 {
@@ -282,9 +282,10 @@ int cmd_verify(int argc, char **argv)
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "plot", required_argument, NULL, OPT_PLOT },
 		{ "clock", required_argument, NULL, OPT_CLOCK },
+		{ "want-accuracy", required_argument, NULL, OPT_WANT },
 		{ NULL, 0, NULL, 0 }
 	};
-	uint32_t bus = 0, dev = 0, seconds = 10, clock = USBTS_CLOCK_MONOTONIC;
+	uint32_t bus = 0, dev = 0, seconds = 10, clock = USBTS_CLOCK_MONOTONIC, want = 0;
 	const char *plot = NULL;
 	int json = 0, c, i, err = 0, tty = isatty(STDERR_FILENO), raw, np = 0;
 	struct point *pts = NULL;
@@ -297,7 +298,7 @@ int cmd_verify(int argc, char **argv)
 		switch (c) {
 		case 'h':
 			printf("usage: usbts verify BUS[-DEV] [--seconds N] [--clock monotonic|raw]\n"
-			       "                    [--plot FILE.svg] [--json]\n\n"
+			       "                    [--want-accuracy NS] [--plot FILE.svg] [--json]\n\n"
 			       "For N seconds (default 10), predict when microframes will start,\n"
 			       "then find those edges in raw reads and compare: every 100 ms one\n"
 			       "375 us ahead, and every few seconds ones 100 ms, 1 s and 3 s ahead.\n"
@@ -310,7 +311,9 @@ int cmd_verify(int argc, char **argv)
 			       "object: edges, skipped, broken, broken_pct, p50_ns, p99_ns, max_ns\n"
 			       "(|predicted - bracket middle|), median_accuracy_ns,\n"
 			       "median_bracket_ns, pass, and horizons: [{ahead_us, edges, broken,\n"
-			       "p99_ns, median_accuracy_ns}].\n");
+			       "p99_ns, median_accuracy_ns}].  --want-accuracy tracks asking for\n"
+			       "that accuracy (see usbts monitor), so that the claims checked are\n"
+			       "the ones the sampler keeps at that need.\n");
 			return 0;
 		case OPT_JSON:
 			json = 1;
@@ -321,6 +324,10 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case OPT_PLOT:
 			plot = optarg;
+			break;
+		case OPT_WANT:
+			if (opt_u32("verify", "--want-accuracy", optarg, &want, 1))
+				return EXIT_USAGE;
 			break;
 		case OPT_CLOCK:
 			if (parse_clock(optarg, &clock) ||
@@ -337,7 +344,7 @@ int cmd_verify(int argc, char **argv)
 	if (err)
 		return err;
 	raw = clock == USBTS_CLOCK_MONOTONIC_RAW;
-	err = track("verify", bus, dev, &t);
+	err = track("verify", bus, dev, want, &t);
 	if (err)
 		return err;
 

@@ -174,7 +174,7 @@ int fail(const char *cmd, const struct tracked *t, int err)
 	return -err;
 }
 
-int track(const char *cmd, uint32_t bus, uint32_t dev, struct tracked *t)
+int track(const char *cmd, uint32_t bus, uint32_t dev, uint32_t want_ns, struct tracked *t)
 {
 	int err;
 
@@ -186,7 +186,7 @@ int track(const char *cmd, uint32_t bus, uint32_t dev, struct tracked *t)
 		t->ctx = NULL;
 		return fail(cmd, t, err);
 	}
-	err = usbts_start_tracking_for_time_sync(t->ctx, bus, dev, 0, &t->handle);
+	err = usbts_start_tracking_with_accuracy(t->ctx, bus, dev, 0, want_ns, &t->handle);
 	if (err) {
 		int rc = fail(cmd, t, err);
 

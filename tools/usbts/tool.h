@@ -44,7 +44,7 @@ int parse_bus_dev(const char *s, uint32_t *bus, uint32_t *dev);
 int parse_clock(const char *s, uint32_t *clock);
 const char *clock_name(uint32_t clock);
 /* open and start tracking; on failure prints why and returns the exit code */
-int track(const char *cmd, uint32_t bus, uint32_t dev, struct tracked *t);
+int track(const char *cmd, uint32_t bus, uint32_t dev, uint32_t want_ns, struct tracked *t);
 void untrack(struct tracked *t);
 int fail(const char *cmd, const struct tracked *t, int err);
 int bus_driver(uint32_t bus, char *buf, size_t len);
