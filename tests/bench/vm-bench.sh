@@ -10,6 +10,7 @@ full)
 	scale="--ms 500 --min-rounds 5 --max-rounds 30 --spread 0.05"
 	start="--cycles 200 --runs 3"
 	power="--warmup-max 480 --window 180 --idle 60 --progress 15"
+	want="--warmup-max 240 --window 90 --idle 0 --progress 15"
 	mem="--handles 10000"
 	trace="--cycles 50"
 	;;
@@ -18,6 +19,7 @@ quick)
 	scale="--ms 200 --min-rounds 1 --max-rounds 1"
 	start="--cycles 20 --runs 1"
 	power="--warmup-max 2 --window 3 --idle 2 --progress 2"
+	want="--warmup-max 2 --window 2 --idle 0 --progress 2"
 	mem="--handles 1000"
 	trace="--cycles 5"
 	;;
@@ -36,7 +38,8 @@ echo "BENCH guest kernel=$(uname -r) cpus=$(nproc) clocksource=$(cat /sys/device
 live=/dev/null
 [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw 2>/dev/null && live=/dev/ttyS1
 rc=0
-for step in "get $get" "scale $scale" "start $start" "power $power" "mem $mem" "trace-start $trace"; do
+for step in "get $get" "scale $scale" "start $start" "power $power" \
+	"power $want --want 50000" "power $want --want 5000" "mem $mem" "trace-start $trace"; do
 	echo "=== bench: usbts-bench $step" | tee -a $live
 	# shellcheck disable=SC2086
 	{ usbts-bench $step || echo "BENCH failed $step"; } 2>&1 | tee /tmp/step | grep -v '^ ' >>$live

@@ -121,10 +121,14 @@ static int open_dev(void)
 	return fd;
 }
 
+/* the accuracy START asks for (usbts-bench power --want), 0: none */
+static uint64_t want_ns;
+
 /* START; returns 0 or an errno */
 static int ts_start(int fd, unsigned int bus, unsigned int flags, uint32_t *h)
 {
-	struct usb_timesync_start a = { .busnum = bus, .flags = flags };
+	struct usb_timesync_start a = { .busnum = bus, .flags = flags,
+					.want_accuracy_ns = want_ns };
 
 	if (ioctl(fd, USB_TIMESYNC_IOC_START_TRACKING, &a))
 		return errno;
@@ -854,8 +858,11 @@ static int cmd_power(int argc, char **argv)
 	int fd, opt, converged = 0;
 	static const struct option lo[] = {
 		{ "bus", 1, 0, 'b' }, { "warmup-max", 1, 0, 'w' }, { "window", 1, 0, 'W' },
-		{ "idle", 1, 0, 'i' }, { "progress", 1, 0, 'p' }, { "help", 0, 0, 'h' }, { 0 }
+		{ "idle", 1, 0, 'i' }, { "progress", 1, 0, 'p' }, { "want", 1, 0, 'n' },
+		{ "help", 0, 0, 'h' }, { 0 }
 	};
+	int64_t acc[4096];
+	size_t n_acc = 0;
 
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
@@ -864,16 +871,20 @@ static int cmd_power(int argc, char **argv)
 		case 'W': window = atoi(optarg); break;
 		case 'i': idle = atoi(optarg); break;
 		case 'p': every = atoi(optarg); break;
+		case 'n': want_ns = strtoull(optarg, NULL, 0); break;
 		default:
 			printf("usage: usbts-bench power [--bus N] [--warmup-max S] [--window S]\n"
-			       "       [--idle S] [--progress S]\n"
+			       "       [--idle S] [--progress S] [--want NS]\n"
 			       "Tracks BUS with one handle and counts the module's work-item runs\n"
 			       "(workqueue_execute_start/end, filtered to the module's text) and\n"
 			       "their timers' expiries (timer_expire_entry) from tracefs.  Waits\n"
 			       "until the interval between runs stops growing (4 intervals within\n"
 			       "10%%, spanning >= 30 s; at most WARMUP-MAX s), counts over WINDOW s,\n"
 			       "then stops\n"
-			       "tracking and counts over IDLE s with nothing tracked.\n");
+			       "tracking and counts over IDLE s with nothing tracked (0: not).\n"
+			       "--want NS: the handle asks for that accuracy (want_accuracy_ns);\n"
+			       "the claimed accuracy of a GET once a second in the window is\n"
+			       "reported too.\n");
 			return opt == 'h' ? 0 : 64;
 		}
 	}
@@ -929,8 +940,15 @@ static int cmd_power(int argc, char **argv)
 	pw.cpu_s = 0;
 	next_progress = t_win + every;
 	while (mono_s() - t_win < window) {
+		struct usb_timesync_frame_time g = { .handle = h };
+
 		usleep(200000);
 		pipe_drain(&rd, power_line, &pw);
+		/* what the handle is told, once a second (a GET wakes no sampler) */
+		if (n_acc < sizeof(acc) / sizeof(acc[0]) && mono_s() - t_win >= n_acc &&
+		    !ioctl(fd, USB_TIMESYNC_IOC_GET_FRAME_NUMBER_AND_TIME, &g) &&
+		    g.accuracy_ns != USB_TIMESYNC_ACCURACY_UNKNOWN)
+			acc[n_acc++] = (int64_t)g.accuracy_ns;
 		if (mono_s() >= next_progress) {
 			next_progress += every;
 			progress("power: tracked window, %.0f of %u s, %zu sampler runs so far",
@@ -940,6 +958,22 @@ static int cmd_power(int argc, char **argv)
 	t_end = mono_s();
 	usleep(100000);
 	pipe_drain(&rd, power_line, &pw);
+	if (want_ns) {
+		/* a setting of its own: no untracked window after it */
+		printf("BENCH power.want ns=%" PRIu64 " converged=%d window=%.1f runs=%zu cpu_us=%.0f "
+		       "claim_p50=%" PRId64 " claim_p99=%" PRId64 "\n", want_ns, converged,
+		       t_end - t_win, count_since(pw.exec_ts, pw.n_exec, t_win) -
+		       count_since(pw.exec_ts, pw.n_exec, t_end), pw.cpu_s * 1e6,
+		       pct(acc, n_acc, 50), pct(acc, n_acc, 99));
+		ts_stop(fd, h);
+		close(fd);
+		tf_write("tracing_on", "0", true);
+		tf_write("set_event", "", true);
+		close(rd.fd);
+		return 0;
+	}
+	printf("BENCH power.claim p50=%" PRId64 " p99=%" PRId64 "\n", pct(acc, n_acc, 50),
+	       pct(acc, n_acc, 99));
 	printf("BENCH power.tracked window=%.1f runs=%zu timers=%zu cpu_us=%.0f functions=",
 	       t_end - t_win, count_since(pw.exec_ts, pw.n_exec, t_win) -
 	       count_since(pw.exec_ts, pw.n_exec, t_end),
