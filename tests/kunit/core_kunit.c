@@ -773,9 +773,73 @@ static void usbts_core_wants(struct kunit *test)
 	usbts_registry_destroy(reg);
 }
 
+/* ctrl->bursts and ->interval_ms, read under the lock the sampler holds */
+static void sampler_state(struct usbts_ctrl *c, unsigned int *bursts, unsigned int *ms)
+{
+	mutex_lock(&c->lock);
+	*bursts = c->bursts;
+	*ms = c->interval_ms;
+	mutex_unlock(&c->lock);
+}
+
+/*
+ * A stricter need re-plans a sampler asleep on its slow schedule at once:
+ * it bursts within 100 ms, not after the second or more it was to sleep;
+ * a looser one leaves it asleep.
+ */
+static void usbts_core_want_replans(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 100);
+	struct usbts_want w1, w2;
+	unsigned int b0, b1, ms, i;
+	struct usbts_ctrl *c;
+	static const int key;
+
+	c = track_precise(test, reg, &key, a);
+	/* the first second at 10 ms, then 100 ms growing: wait for >= 1 s */
+	for (i = 0; i < 200; i++) {
+		sampler_state(c, &b0, &ms);
+		if (b0 >= 100 && ms >= 1000)
+			break;
+		msleep(50);
+	}
+	KUNIT_ASSERT_GE(test, ms, 1000);
+	/* just after a burst: the sampler sleeps for a second or more now */
+	for (i = 0; i < 400; i++) {
+		sampler_state(c, &b1, &ms);
+		if (b1 != b0)
+			break;
+		usleep_range(5000, 6000);
+	}
+	usbts_want(c, &w1, 1);
+	msleep(100);
+	sampler_state(c, &b0, &ms);
+	KUNIT_EXPECT_GT(test, b0, b1);
+	/* a need no model meets: once a second */
+	KUNIT_EXPECT_EQ(test, ms, USBTS_NEED_MIN_MS);
+	/* just after a burst again: a looser need leaves the sampler asleep */
+	for (i = 0; i < 400; i++) {
+		sampler_state(c, &b1, &ms);
+		if (b1 != b0)
+			break;
+		usleep_range(5000, 6000);
+	}
+	usbts_want(c, &w2, 1000000000);
+	msleep(100);
+	sampler_state(c, &b0, &ms);
+	KUNIT_EXPECT_EQ(test, b0, b1);
+	KUNIT_EXPECT_EQ(test, c->need_ns, 1);
+	usbts_unwant(c, &w2);
+	usbts_unwant(c, &w1);
+	usbts_untrack(c);
+	usbts_registry_destroy(reg);
+}
+
 static struct kunit_case usbts_core_cases[] = {
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wants),
+	KUNIT_CASE(usbts_core_want_replans),
 	KUNIT_CASE(usbts_core_drop_user_stops_at_once),
 	KUNIT_CASE(usbts_core_wait_precise),
 	KUNIT_CASE(usbts_core_start_times_out),
