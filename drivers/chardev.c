@@ -220,6 +220,7 @@ static int usbts_start(struct usbts_file *f, struct file *file,
 		usb_put_dev(cred);
 		return -ENOMEM;
 	}
+	INIT_LIST_HEAD(&h->want.node);
 	/* reserve an id first: a full table fails before any tracking */
 	err = xa_alloc(&f->handles, &id, NULL,
 		       XA_LIMIT(1, USB_TIMESYNC_MAX_HANDLES), GFP_KERNEL);

@@ -86,6 +86,8 @@ static void ctrl_release(struct kref *kref)
 {
 	struct usbts_ctrl *ctrl = container_of(kref, struct usbts_ctrl, kref);
 
+	/* every handle withdrew its need before it dropped its reference */
+	WARN_ON(!list_empty(&ctrl->wants));
 	ctrl->ops->free(ctrl->ctx);
 	mutex_destroy(&ctrl->lock);
 	kfree(ctrl->pred);
@@ -253,6 +255,7 @@ static unsigned long next_delay(struct usbts_ctrl *ctrl)
 {
 	bool limited;
 
+	lockdep_assert_held(&ctrl->lock);
 	if (ctrl->bursts < USBTS_FAST_BURSTS) {
 		ctrl->interval_ms = USBTS_SLOW_START_MS;
 		return msecs_to_jiffies(USBTS_FAST_INTERVAL_MS);
@@ -260,8 +263,11 @@ static unsigned long next_delay(struct usbts_ctrl *ctrl)
 	ctrl->interval_ms = usbts_model_next_interval(&ctrl->pred->model, ctrl->interval_ms,
 						      ctrl->need_ns, ktime_get_raw_ns(),
 						      &limited);
-	/* long waits may move to a round second, sharing a wakeup */
-	if (ctrl->interval_ms >= 1000 && !limited)
+	/*
+	 * Long waits may move to a round second, sharing a wakeup; not when
+	 * a need sets the time (rounding could pass its horizon).
+	 */
+	if (ctrl->interval_ms >= 1000 && !ctrl->need_ns)
 		return round_jiffies_relative(msecs_to_jiffies(ctrl->interval_ms));
 	return msecs_to_jiffies(ctrl->interval_ms);
 }
@@ -286,11 +292,12 @@ static void update_need(struct usbts_ctrl *ctrl)
  * @ns: the accuracy, ns; 0 asks for nothing and lists nothing
  *
  * A need stricter than the controller had re-plans the sampler at once: a
- * sampler asleep for 30 s wakes for one burst, and sleeps from then on as
+ * sampler asleep for 16 s wakes for one burst, and sleeps from then on as
  * the new need allows.  May sleep.
  */
 void usbts_want(struct usbts_ctrl *ctrl, struct usbts_want *w, u64 ns)
 {
+	might_sleep();
 	INIT_LIST_HEAD(&w->node);
 	if (!ns)
 		return;
@@ -299,7 +306,7 @@ void usbts_want(struct usbts_ctrl *ctrl, struct usbts_want *w, u64 ns)
 	list_add(&w->node, &ctrl->wants);
 	if (!ctrl->need_ns || ns < ctrl->need_ns) {
 		ctrl->need_ns = ns;
-		if (ctrl->sampling && !ctrl->suspended &&
+		if (ctrl->sampling && !ctrl->suspended && !ctrl->dead &&
 		    ctrl->bursts >= USBTS_FAST_BURSTS && !ctrl->retry_ms)
 			mod_delayed_work(system_unbound_wq, &ctrl->work, 0);
 	}
@@ -316,6 +323,7 @@ void usbts_want(struct usbts_ctrl *ctrl, struct usbts_want *w, u64 ns)
  */
 void usbts_unwant(struct usbts_ctrl *ctrl, struct usbts_want *w)
 {
+	might_sleep();
 	if (list_empty(&w->node))
 		return;
 	mutex_lock(&ctrl->lock);

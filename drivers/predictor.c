@@ -68,9 +68,10 @@
  * The wander also bends the window away from any line, by about the rate
  * times the span / 8: every bracket is widened by that (refitting whenever
  * it grew past twice what the brackets were widened for), so that the
- * feasible set never shuts the truth out.  Before any prediction has
- * missed, the rate is what of the newest quarter's rate difference stands
- * out of its noise (beyond 1.5 sigma).
+ * feasible set never shuts the truth out.  The rate is the larger of the
+ * wander estimate and what of the newest quarter's rate difference stands
+ * out of its noise (beyond 1.5 sigma): the latter is all there is before
+ * any prediction has missed.
  *
  * An edge is tested against the model after the newest edge the fit could
  * use (usbts_pred.ref): a burst whose first edge a preempted read bracketed
@@ -126,7 +127,11 @@
 #define OMEGA_GAIN		3
 /* Misses are spread over at least this distance (128 ms). */
 #define MIN_D			((s64)1 << 10)
-/* From this distance (1 s) on, a midpoint outside the claim is a miss. */
+/*
+ * From this distance (1.024 s) on, a midpoint outside the claim is a miss,
+ * and the miss feeds the rate error.  USBTS_NEED_MIN_MS lies above it, so
+ * that a sampler held at its shortest interval still feeds both.
+ */
 #define LIKELY_D		((s64)1 << 13)
 /* The estimate never exceeds 1000 ppm, so no product overflows. */
 #define OMEGA_MAX		((u64)125 << USBTS_PRED_SHIFT)
@@ -689,10 +694,11 @@ static void learn_miss(struct usbts_pred *p, u64 miss, s64 d)
 
 /*
  * Before edge @x, bracketed by (@lo, @hi], joins the window: how far did
- * the published model's claim, without its wander allowance, certainly
- * miss it?  The wander estimate grows to cover OMEGA_GAIN times that miss
- * over the distance from the model's newest edge, and otherwise decays.
- * Returns the miss in ns.
+ * the claim, without its wander allowance, of the model after the newest
+ * edge the fit could use (usbts_pred.ref; the published one before any)
+ * certainly miss it?  The wander estimate grows to cover OMEGA_GAIN times
+ * that miss over the distance from that model's newest edge, and decays
+ * from one usable edge to the next.  Returns the miss in ns.
  */
 static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 {
@@ -704,12 +710,12 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 	if (!m->valid || d <= 0)
 		return 0;
 	/* the decay runs from one usable edge to the next, once */
-	if (!usable)
-		;
-	else if (d >= (s64)1 << OMEGA_DECAY_SHIFT)
-		p->omega = 0;
-	else
-		p->omega -= mul_u64_u64_shr(p->omega, (u64)d, OMEGA_DECAY_SHIFT);
+	if (usable) {
+		if (d >= (s64)1 << OMEGA_DECAY_SHIFT)
+			p->omega = 0;
+		else
+			p->omega -= mul_u64_u64_shr(p->omega, (u64)d, OMEGA_DECAY_SHIFT);
+	}
 	if (d > (s64)1 << 36)
 		return 0;
 	t = m->tc + smul(d, m->period);
@@ -1315,11 +1321,11 @@ u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns)
  *
  * The interval grows by a quarter a burst, so that the wander estimate has
  * seen predictions nearly as far ahead before a claim relies on them, up to
- * %USBTS_MAX_INTERVAL_MS.  With a need it ends where the model's claim for
- * the current microframe would exceed it (usbts_model_horizon()), but not
- * sooner than %USBTS_NEED_MIN_MS: a need the model cannot meet costs one
- * burst a second, no more.  The module's sampler and the simulator's
- * schedule both use this.
+ * %USBTS_MAX_INTERVAL_MS.  With a need it ends an eighth before the model's
+ * claim for the current microframe would exceed it (usbts_model_horizon()),
+ * but not sooner than %USBTS_NEED_MIN_MS: a need the model cannot meet
+ * costs about one burst a second, no more.  The module's sampler and the
+ * simulator's schedule both use this.
  *
  * Return: the interval, ms.
  */
@@ -1327,15 +1333,22 @@ u32 usbts_model_next_interval(const struct usbts_model *m, u32 prev_ms,
 			      u64 need_ns, s64 now, bool *limited)
 {
 	u64 ms = u64_min((u64)prev_ms + prev_ms / 4, USBTS_MAX_INTERVAL_MS);
-	u64 h, left_ms = 0;
+	u64 h, since, left_ms = 0;
 
+	BUILD_BUG_ON((u64)USBTS_NEED_MIN_MS * 1000000 <= (u64)LIKELY_D * USBTS_PRED_NOMINAL_NS);
 	*limited = false;
 	if (!need_ns)
 		return (u32)ms;
 	/* the horizon is at most 2^40 microframes, about 4.4 years */
 	h = usbts_model_horizon(m, need_ns);
-	if (h && m->tc <= now && (u64)now - (u64)m->tc < h)
-		left_ms = div64_u64(h - ((u64)now - (u64)m->tc), 1000000);
+	since = now > m->tc ? (u64)now - (u64)m->tc : 0;
+	/*
+	 * An eighth early: a timer for seconds fires up to an eighth of its
+	 * delay late (the timer wheel's granularity), and the burst takes a
+	 * moment too.
+	 */
+	if (since < h)
+		left_ms = div64_u64(h - since, 1000000) * 7 / 8;
 	left_ms = u64_max(left_ms, USBTS_NEED_MIN_MS);
 	if (left_ms < ms) {
 		ms = left_ms;

@@ -27,8 +27,11 @@
  * simulator's claims: see tests/bench/RESULTS.md.
  */
 #define USBTS_MAX_INTERVAL_MS	16000
-/* The shortest it sleeps for an accuracy it was asked for. */
-#define USBTS_NEED_MIN_MS	1000
+/*
+ * The shortest it sleeps for an accuracy it was asked for: over 1.024 s,
+ * so that each burst still tests a prediction that far ahead (LIKELY_D).
+ */
+#define USBTS_NEED_MIN_MS	1100
 /* Edge history: constant memory, O(1) amortised work per edge. */
 #define USBTS_PRED_EDGES	256
 /*

@@ -189,7 +189,7 @@ class Context:
 
         ``accuracy_ns``, if non-zero, asks the sampler to read often
         enough to keep the accuracy of the current frame within it, where
-        the controller allows (at most once a second); 0 lets it converge
+        the controller allows (about once a second at most); 0 lets it converge
         on one burst every 16 s.  The accuracy reported is honest either
         way.
 

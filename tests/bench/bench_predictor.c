@@ -376,7 +376,8 @@ static double sched_next(void *arg, double now)
 	c->interval_ms = usbts_model_next_interval(&c->p.model, (u32)c->interval_ms,
 						   c->sc->need_ns, (s64)now, &limited);
 	next = now + c->interval_ms * 1e6;
-	if (c->interval_ms >= 1000 && !limited)
+	(void)limited;
+	if (c->interval_ms >= 1000 && !c->sc->need_ns)
 		next = round(next / 1e9) * 1e9;
 	return next;
 }

@@ -753,10 +753,16 @@ static const char *tv_next_interval(void)
 	}
 	if (ms != USBTS_MAX_INTERVAL_MS)
 		return "without a need the interval does not reach its maximum";
-	/* 2400 ns lasts 14 s past the edge: 12 s from now */
+	/* 2400 ns lasts 14 s past the edge: 12 s from now, aimed an eighth early */
 	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now, &limited);
-	if (!limited || ms < 11900 || ms > 12000)
-		return "a need does not end the interval where the claim reaches it";
+	if (!limited || ms < 10400 || ms > 10500)
+		return "a need does not end the interval an eighth before the claim reaches it";
+	/* a model whose newest edge lies a little after now counts from now */
+	m.tc = now + 1000;
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now, &limited);
+	m.tc = TV_NS_PER_S;
+	if (ms < 12000)
+		return "a newest edge just after now made the interval the shortest";
 	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 100000, now, &limited);
 	if (limited || ms != USBTS_MAX_INTERVAL_MS)
 		return "a need beyond the longest interval shortens it";

@@ -65,16 +65,17 @@
  *	handle does not need it afterwards: the caller may close it.
  * @pad: in: must be zero
  * @want_accuracy_ns: in: the accuracy the caller needs, ns, or 0 for none.
- *	The sampler then reads the counter often enough to keep GET's
- *	@accuracy_ns for the current microframe within the most demanding
- *	handle's need, where the controller allows, but at most once a
- *	second after a generation's first second.  Without a need it reads
- *	ever more rarely, converging on once every 16 s (under 4
- *	wakeups a minute), and the accuracy GET reports grows with the time since the
- *	last read as the clock's measured wander says.  Either way GET
- *	reports the accuracy it has: a need is a request, not a promise.
+ *	The controller's sampler then aims to read the counter before GET's
+ *	@accuracy_ns for the current microframe passes the most demanding
+ *	started handle's need, where the controller allows; a need never
+ *	makes it read more often than about once a second.  Without a need
+ *	it reads ever more rarely, converging on once every 16 s (under 4
+ *	wakeups a minute), and the accuracy GET reports grows with the time
+ *	since the last read as the clock's measured wander says.  Either way
+ *	GET reports the accuracy it has: a need is a request, not a promise.
  *	(Before this field had a meaning it was reserved and had to be zero,
- *	which asks for nothing.)
+ *	which asks for nothing; a kernel that predates it fails a non-zero
+ *	need with EINVAL.)
  *
  * Access: with a device credential anyone may track that device's bus, as
  * anyone who may do I/O on a device may.  Without one, START needs
