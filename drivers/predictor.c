@@ -736,7 +736,14 @@ static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
 		if ((u64)(hi - lo) * (u64)(hi - lo) / 6 <= u64_min(claim, (u64)1 << 30) *
 							    u64_min(claim, (u64)1 << 30))
 			excess(p, hi - lo, mid - t, claim, s64_max(d, MIN_D));
-		if (d >= LIKELY_D)
+		/*
+		 * Only a model whose window spans a second or more has a rate
+		 * to be wrong about: one fitted to a single burst (after a
+		 * change point cut the window down) misses by its slope's
+		 * own spread, which its claim carries, and would pass that
+		 * off as wander for minutes.
+		 */
+		if (d >= LIKELY_D && m->xc - m->xb >= LIKELY_D)
 			rate_error(p, hi - lo, mid - t, d);
 	}
 	/*

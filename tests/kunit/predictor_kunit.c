@@ -184,6 +184,14 @@ static void usbts_pred_next_interval(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
 }
 
+/* A model of one burst does not pass its own spread off as wander. */
+static void usbts_pred_single_burst_model(struct kunit *test)
+{
+	const char *why = tv_single_burst_model();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
@@ -196,6 +204,7 @@ static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE(usbts_pred_resumed_counter),
 	KUNIT_CASE(usbts_pred_rough_first_edge),
 	KUNIT_CASE(usbts_pred_next_interval),
+	KUNIT_CASE(usbts_pred_single_burst_model),
 	{}
 };
 

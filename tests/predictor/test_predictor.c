@@ -100,6 +100,8 @@ int main(void)
 	       ++i, &passed, &failed);
 	report(tv_rough_first_edge(), "a rough first edge hides no far miss", ++i, &passed, &failed);
 	report(tv_next_interval(), "the sampler's interval follows the need", ++i, &passed, &failed);
+	report(tv_single_burst_model(), "a single burst's far miss is not wander", ++i, &passed,
+	       &failed);
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -725,6 +725,51 @@ static const char *tv_rough_first_edge(void)
 }
 
 /*
+ * A generation's first burst reads six edges in a row (merged into one
+ * slot): its model has no rate to speak of, and a claim that says so.  Ten
+ * seconds later, on a clock 40 ppm off nominal, its prediction misses by
+ * 400 us, well within that claim: the miss is the model's own spread, not
+ * the clock's wander, and must not make the wander estimate claim 120 ppm
+ * for minutes (it did, after a change point had cut the window down to one
+ * burst).  Returns the wander allowance after the second burst in *@w;
+ * false on a setup failure.
+ */
+static bool tv_wander_after_first_burst(u64 *w)
+{
+	static struct usbts_pred p;
+	const s64 per = 124995;	/* 40 ppm fast, ns */
+	s64 t = TV_NS_PER_S, end;
+	u32 k;
+
+	usbts_pred_init(&p);
+	for (end = t + 6 * per; t < end; t += 520) {
+		k = (u32)div64_s64(t + 250, per);
+		usbts_pred_add_read(&p, t, t + 500, k & USBTS_PRED_MFINDEX_MASK);
+	}
+	if (!p.model.valid)
+		return false;
+	for (t = 11 * TV_NS_PER_S, end = t + 3 * per; t < end; t += 520) {
+		k = (u32)div64_s64(t + 250, per);
+		usbts_pred_add_read(&p, t, t + 500, k & USBTS_PRED_MFINDEX_MASK);
+	}
+	*w = p.model.wander;
+	return p.model.valid && p.model.gen == 1 && p.count == 2;
+}
+
+/* Returns NULL when a single burst's far miss is not taken for wander. */
+static const char *tv_single_burst_model(void)
+{
+	u64 w;
+
+	if (!tv_wander_after_first_burst(&w))
+		return "not one model of two bursts";
+	/* 1 ppm: 0.125 ns a microframe */
+	if (w > ((u64)1 << USBTS_PRED_SHIFT) / 8)
+		return "a single burst's model made its own spread pass for wander";
+	return NULL;
+}
+
+/*
  * The converged sampler's interval (usbts_model_next_interval()): without a
  * need it grows by a quarter a burst to USBTS_MAX_INTERVAL_MS; a need ends
  * it where the claim would pass the need, never sooner than
