@@ -12,7 +12,8 @@
  * A blocking START runs the first burst itself, the rest come from a
  * delayed work item.  A burst is a short run of reads sandwiched between two
  * CLOCK_MONOTONIC_RAW reads (the clock nobody steers; see sysclock.c) that
- * ends one microframe edge later; it feeds the
+ * ends one microframe edge later (up to 16 when reads are slow, see
+ * burst()); it feeds the
  * predictor and publishes a struct usbts_snapshot through a seqcount.  GET
  * copies the snapshot lock-free and never touches the hardware.  Bursts
  * come every 10 ms for the first second of a generation, then ever more
@@ -52,10 +53,14 @@
 #define USBTS_RETRY_MIN_MS	10
 #define USBTS_RETRY_MS		1000
 /*
- * A burst ends this long after its first read, or after a too widely
- * bracketed edge it read past, without a (further) edge.
+ * A burst ends this long after its first read, or after the last edge it
+ * counted, without a (further) edge; and this long after its first read
+ * whatever it saw (twice the time the edges it may want take), so that
+ * neither reads that keep failing nor ones slower than a microframe make
+ * it run on.
  */
 #define USBTS_BURST_NS		(3 * USBTS_PRED_NOMINAL_NS)
+#define USBTS_BURST_MAX_NS	(2 * (USBTS_PRED_BURST_EDGES + 1) * USBTS_PRED_NOMINAL_NS)
 #define USBTS_BURST_READS	512
 
 /**
@@ -193,12 +198,12 @@ static int read_both(struct usbts_ctrl *ctrl, struct usbts_read *r)
 }
 
 /*
- * Read until one edge has passed (plus two reads) or the burst budget is
- * spent; an edge bracketed too widely (a read preempted across it, see
+ * Read until as many edges as the predictor wants have passed (plus two
+ * reads; one edge at PCIe speed, up to %USBTS_PRED_BURST_EDGES when reads
+ * are slow, see usbts_pred_edges_wanted()) or the burst budget is spent; an
+ * edge bracketed too widely (a read preempted across it, see
  * %USBTS_PRED_GOOD_EDGE) does not count, and the burst waits for the next.
- * Under ctrl->lock.  (Reading on for the edges usbts_pred_edges_wanted()
- * asks of slow reads made the debug kernel hang in a pm_test suspend, not
- * yet understood: a burst stays at one edge.)
+ * A burst never runs past %USBTS_BURST_MAX_NS.  Under ctrl->lock.
  *
  * A read that fails with -EAGAIN (the controller is not running, or the
  * register read all-ones, as during PCIe error recovery or a link retrain)
@@ -211,15 +216,17 @@ static int read_both(struct usbts_ctrl *ctrl, struct usbts_read *r)
  */
 static int burst(struct usbts_ctrl *ctrl)
 {
-	s64 pre, post, start = 0;
+	u32 v, first = 0, edges = 0, wanted = usbts_pred_edges_wanted(ctrl->pred);
 	int i, good = 0, after = -1, err, ret = 0, r;
-	u32 v, first = 0;
+	s64 pre, post, start = 0, begin = 0;
 
 	lockdep_assert_held(&ctrl->lock);
 	for (i = 0; i < USBTS_BURST_READS && after != 0; i++) {
 		err = read_one(ctrl, &pre, &post, &v);
-		if (i == 0)
+		if (i == 0) {
 			start = pre;
+			begin = pre;
+		}
 		if (err == -ENODEV)
 			return err;
 		if (err) {
@@ -232,11 +239,12 @@ static int burst(struct usbts_ctrl *ctrl)
 				after = 2;
 				/*
 				 * A read preempted across the edge brackets it
-				 * too widely to teach the model anything: read
-				 * on to the next edge, within a fresh budget.
+				 * too widely to teach the model anything, and
+				 * slow reads want more edges: read on to the
+				 * next edge, within a fresh budget.
 				 */
 				if (r > 0 && (r & USBTS_PRED_NEW_EDGE) &&
-				    !(r & USBTS_PRED_GOOD_EDGE)) {
+				    (!(r & USBTS_PRED_GOOD_EDGE) || ++edges < wanted)) {
 					after = -1;
 					first = v;
 					start = pre;
@@ -245,7 +253,8 @@ static int burst(struct usbts_ctrl *ctrl)
 				after--;
 			}
 		}
-		if (after < 0 && post - start > USBTS_BURST_NS)
+		if ((after < 0 && post - start > USBTS_BURST_NS) ||
+		    post - begin > USBTS_BURST_MAX_NS)
 			break;
 	}
 	return ret;
@@ -600,7 +609,8 @@ int usbts_wait_precise(struct usbts_ctrl *ctrl, unsigned int timeout_ms)
 	/*
 	 * Run a burst here rather than wait for the worker: START then needs
 	 * no work-queue latency or wake-up, only the burst itself (one
-	 * microframe edge, about 125 us plus the reads).
+	 * microframe edge, about 125 us plus the reads, for a new controller;
+	 * up to 16 edges, a few ms, after a failed burst on slow reads).
 	 */
 	if (precise_state(ctrl) == -EAGAIN) {
 		mutex_lock(&ctrl->lock);

@@ -16,9 +16,8 @@
  * brackets are hard constraints: a preempted read never produces a wrong
  * one, only a wide one.
  *
- * A sampler whose reads are slow brackets each edge only roughly and may
- * read on for several in a burst (usbts_pred_edges_wanted(); the module's
- * sampler does not yet: see core.c's burst()).  Edges within
+ * A sampler whose reads are slow brackets each edge only roughly and reads
+ * on for several in a burst (usbts_pred_edges_wanted()).  Edges within
  * USBTS_PRED_MERGE microframes of the window's newest are merged into it:
  * their brackets, moved back along the model's period (widened by its
  * uncertainty over those few microframes), narrow its bracket, and their

@@ -404,6 +404,7 @@ static void run_sim(struct ctx *c, double scale)
 	struct sim_params sp = c->sc->p;
 	double next_q = 1e9 + 1e6, wake_from;
 	uint64_t wake_b = 0;
+	u32 edges = 0;
 	int ret;
 
 	sp.seconds *= scale;
@@ -426,13 +427,17 @@ static void run_sim(struct ctx *c, double scale)
 		}
 		if (!wake_b && r.pre >= wake_from)
 			wake_b = s.bursts + 1;
+		if (s.burst_reads == 1)
+			edges = 0;
 		ret = feed(c, r.pre, r.post, r.mfindex, r.seg, r.count);
 		/*
 		 * Every schedule reads on past an edge bracketed too widely,
-		 * as the module's sampler does.
+		 * and until it has as many edges as the predictor wants, as
+		 * the module's sampler does.
 		 */
 		if ((ret & USBTS_PRED_NEW_EDGE) && s.burst_reads < 512 &&
-		    !(ret & USBTS_PRED_GOOD_EDGE))
+		    (!(ret & USBTS_PRED_GOOD_EDGE) ||
+		     ++edges < usbts_pred_edges_wanted(&c->p)))
 			sim_burst_more(&s, r.mfindex);
 	}
 	if (wake_b && sp.seconds > 600)
@@ -466,14 +471,14 @@ static void run_tv(struct ctx *c, double scale)
 	next_q = (double)tr.now + 1e6;
 	while (next_burst < end) {
 		int n, after = -1;
-		u32 first = 0;
+		u32 first = 0, edges;
 
 		while (next_q < (double)next_burst) {
 			query(c, next_q);
 			next_q += 4e6 + urand(c) * 2e6;
 		}
 		tr.now = next_burst;
-		for (n = 0; n < 2000 && after != 0; n++) {
+		for (n = 0, edges = 0; n < 2000 && after != 0; n++) {
 			s64 pre, post, k;
 			const struct tv_seg *seg;
 			u32 raw;
@@ -485,9 +490,10 @@ static void run_tv(struct ctx *c, double scale)
 				first = raw;
 			} else if (after < 0 && raw != first) {
 				after = 2;
-				/* read on past a wide edge, as run_sim() does */
+				/* read on, as run_sim() does */
 				if ((ret & USBTS_PRED_NEW_EDGE) &&
-				    !(ret & USBTS_PRED_GOOD_EDGE)) {
+				    (!(ret & USBTS_PRED_GOOD_EDGE) ||
+				     ++edges < usbts_pred_edges_wanted(&c->p))) {
 					after = -1;
 					first = raw;
 				}

@@ -373,10 +373,8 @@ static void tv_run(struct tv_state *st, const struct tv_case *tc)
 			} else if (after < 0 && raw != first) {
 				after = 2;
 				/*
-				 * As the module's burst(): on past a wide edge;
-				 * and, for the merge, on for the edges the
-				 * predictor asks for, which the module does not
-				 * do yet.
+				 * As the module's burst(): on past a wide edge,
+				 * and on for the edges the predictor asks for.
 				 */
 				if (ret > 0 && (ret & USBTS_PRED_NEW_EDGE) &&
 				    (!(ret & USBTS_PRED_GOOD_EDGE) ||
