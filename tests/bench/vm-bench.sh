@@ -10,7 +10,7 @@ full)
 	scale="--ms 500 --min-rounds 5 --max-rounds 30 --spread 0.05"
 	start="--cycles 200 --runs 3"
 	power="--warmup-max 480 --window 180 --idle 60 --progress 15"
-	want="--warmup-max 240 --window 90 --idle 0 --progress 15"
+	want="--warmup-max 120 --window 90 --idle 0 --progress 15"
 	mem="--handles 10000"
 	trace="--cycles 50"
 	;;
