@@ -37,6 +37,7 @@
 #include <linux/errno.h>
 #include <linux/irqflags.h>
 #include <linux/jiffies.h>
+#include <linux/timer.h>
 #include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/sched/signal.h>
@@ -54,8 +55,8 @@
 #define USBTS_RETRY_MS		1000
 /*
  * A burst ends this long after its first read, or after the last edge it
- * counted, without a (further) edge; and this long after its first read
- * whatever it saw (twice the time the edges it may want take), so that
+ * counted or read past as too wide, without a (further) edge; and this
+ * long after its first read whatever it saw (twice the time the edges it may want take), so that
  * neither reads that keep failing nor ones slower than a microframe make
  * it run on.
  */
@@ -256,6 +257,8 @@ static int burst(struct usbts_ctrl *ctrl)
 		if ((after < 0 && post - start > USBTS_BURST_NS) ||
 		    post - begin > USBTS_BURST_MAX_NS)
 			break;
+		/* a burst of slow reads lasts milliseconds: let others run */
+		cond_resched();
 	}
 	return ret;
 }
@@ -294,13 +297,34 @@ static void update_need(struct usbts_ctrl *ctrl)
 	ctrl->need_ns = need;
 }
 
+/*
+ * Move the sampler's armed timer earlier, to USBTS_NEED_MIN_MS after the
+ * last burst or now, if that is sooner.  The sampler's timer is only ever
+ * armed under ctrl->lock, so its expiry is stable here.  Under ctrl->lock.
+ */
+static void bring_forward(struct usbts_ctrl *ctrl)
+{
+	s64 since = ktime_get_raw_ns() - ctrl->last_burst;
+	s64 min_ns = (s64)USBTS_NEED_MIN_MS * NSEC_PER_MSEC;
+	unsigned long delay = 0;
+
+	lockdep_assert_held(&ctrl->lock);
+	if (since < min_ns)
+		delay = nsecs_to_jiffies(min_ns - since) + 1;
+	if (timer_pending(&ctrl->work.timer) &&
+	    time_before(jiffies + delay, ctrl->work.timer.expires))
+		mod_delayed_work(system_unbound_wq, &ctrl->work, delay);
+}
+
 /**
  * usbts_want() - a handle needs an accuracy
  * @ctrl: its controller, tracked by the caller
  * @w: the handle's want, unlisted; it stays listed until usbts_unwant()
  * @ns: the accuracy, ns; 0 asks for nothing and lists nothing
  *
- * A need stricter than the controller had re-plans the sampler at once: a
+ * A need stricter than the controller had brings the next burst forward,
+ * to now or to %USBTS_NEED_MIN_MS after the last one, whichever is later
+ * (a START/STOP loop must not make the sampler read back to back): a
  * sampler asleep for 16 s wakes for one burst, and sleeps from then on as
  * the new need allows.  May sleep.
  */
@@ -317,7 +341,7 @@ void usbts_want(struct usbts_ctrl *ctrl, struct usbts_want *w, u64 ns)
 		ctrl->need_ns = ns;
 		if (ctrl->sampling && !ctrl->suspended && !ctrl->dead &&
 		    ctrl->bursts >= USBTS_FAST_BURSTS && !ctrl->retry_ms)
-			mod_delayed_work(system_unbound_wq, &ctrl->work, 0);
+			bring_forward(ctrl);
 	}
 	mutex_unlock(&ctrl->lock);
 }
@@ -363,6 +387,7 @@ static void sample_and_rearm(struct usbts_ctrl *ctrl)
 
 	lockdep_assert_held(&ctrl->lock);
 	err = burst(ctrl);
+	ctrl->last_burst = ktime_get_raw_ns();
 	publish(ctrl, err);
 	if (err == -ENODEV) {
 		ctrl_died(ctrl);

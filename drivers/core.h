@@ -122,6 +122,7 @@ struct usbts_snapshot {
  * @wants: the &struct usbts_want of every handle that asked for an
  *	accuracy; under @lock
  * @need_ns: the smallest of @wants, 0 if none; under @lock
+ * @last_burst: CLOCK_MONOTONIC_RAW at the end of the last burst; under @lock
  */
 struct usbts_ctrl {
 	struct kref kref;
@@ -149,6 +150,7 @@ struct usbts_ctrl {
 	unsigned int failed_bursts;
 	struct list_head wants;
 	u64 need_ns;
+	s64 last_burst;
 };
 
 /**

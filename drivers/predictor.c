@@ -128,8 +128,7 @@
 #define MIN_D			((s64)1 << 10)
 /*
  * From this distance (1.024 s) on, a midpoint outside the claim is a miss,
- * and the miss feeds the rate error.  USBTS_NEED_MIN_MS lies above it, so
- * that a sampler held at its shortest interval still feeds both.
+ * and the miss feeds the rate error.
  */
 #define LIKELY_D		((s64)1 << 13)
 /* The estimate never exceeds 1000 ppm, so no product overflows. */
@@ -1341,7 +1340,6 @@ u32 usbts_model_next_interval(const struct usbts_model *m, u32 prev_ms,
 	u64 ms = u64_min((u64)prev_ms + prev_ms / 4, USBTS_MAX_INTERVAL_MS);
 	u64 h, since, left_ms = 0;
 
-	BUILD_BUG_ON((u64)USBTS_NEED_MIN_MS * 1000000 <= (u64)LIKELY_D * USBTS_PRED_NOMINAL_NS);
 	*limited = false;
 	if (!need_ns)
 		return (u32)ms;

@@ -28,10 +28,12 @@
  */
 #define USBTS_MAX_INTERVAL_MS	16000
 /*
- * The shortest it sleeps for an accuracy it was asked for: over 1.024 s,
- * so that each burst still tests a prediction that far ahead (LIKELY_D).
+ * The shortest it sleeps for an accuracy it was asked for.  Just under
+ * LIKELY_D (1.024 s): at 1.1 s each burst's first, roughly bracketed edge
+ * fed the fast rate-error estimate, whose noise then widened the claims of
+ * slow (QEMU-like) reads from about 190 us to 545 us.
  */
-#define USBTS_NEED_MIN_MS	1100
+#define USBTS_NEED_MIN_MS	1000
 /* Edge history: constant memory, O(1) amortised work per edge. */
 #define USBTS_PRED_EDGES	256
 /*

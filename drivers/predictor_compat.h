@@ -13,7 +13,6 @@
 #error "predictor_compat.h is for userspace builds only"
 #endif
 
-#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,7 +32,6 @@ typedef __UINT32_TYPE__ u32;
 #define check_sub_overflow(a, b, d) __builtin_sub_overflow(a, b, d)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define BUILD_BUG_ON(c) static_assert(!(c), #c)
 
 static inline u64 mul_u64_u64_shr(u64 a, u64 b, unsigned int shift)
 {

@@ -782,54 +782,70 @@ static void sampler_state(struct usbts_ctrl *c, unsigned int *bursts, unsigned i
 	mutex_unlock(&c->lock);
 }
 
+/* Wait for the sampler's next burst after @b; returns its count. */
+static unsigned int next_burst(struct usbts_ctrl *c, unsigned int b)
+{
+	unsigned int now, ms, i;
+
+	for (i = 0; i < 800; i++) {
+		sampler_state(c, &now, &ms);
+		if (now != b)
+			break;
+		usleep_range(5000, 6000);
+	}
+	return now;
+}
+
 /*
- * A stricter need re-plans a sampler asleep on its slow schedule at once:
- * it bursts within 100 ms, not after the second or more it was to sleep;
- * a looser one leaves it asleep.
+ * A stricter need brings a sampler asleep on its slow schedule forward:
+ * a second after its last burst, it bursts within 100 ms, not at the two
+ * seconds or more it was to sleep; right after a burst, a stricter need
+ * still waits out a second from it (a START/STOP loop must not make the
+ * sampler read back to back), and a looser one changes nothing.
  */
 static void usbts_core_want_replans(struct kunit *test)
 {
 	struct usbts_registry *reg = reg_new(test);
 	struct sim_counter *a = sim_new(test, 100);
-	struct usbts_want w1, w2;
+	struct usbts_want w1, w2, w3;
 	unsigned int b0, b1, ms, i;
 	struct usbts_ctrl *c;
 	static const int key;
 
 	c = track_precise(test, reg, &key, a);
-	/* the first second at 10 ms, then 100 ms growing: wait for >= 1 s */
-	for (i = 0; i < 200; i++) {
+	/* the first second at 10 ms, then 100 ms growing: wait for >= 2 s */
+	for (i = 0; i < 400; i++) {
 		sampler_state(c, &b0, &ms);
-		if (b0 >= 100 && ms >= 1000)
+		if (b0 >= 100 && ms >= 2000)
 			break;
 		msleep(50);
 	}
-	KUNIT_ASSERT_GE(test, ms, 1000);
-	/* just after a burst: the sampler sleeps for a second or more now */
-	for (i = 0; i < 400; i++) {
-		sampler_state(c, &b1, &ms);
-		if (b1 != b0)
-			break;
-		usleep_range(5000, 6000);
-	}
-	usbts_want(c, &w1, 1);
+	KUNIT_ASSERT_GE(test, ms, 2000);
+	b1 = next_burst(c, b0);
+	msleep(1200);
+	usbts_want(c, &w1, 1000000);
 	msleep(100);
 	sampler_state(c, &b0, &ms);
-	KUNIT_EXPECT_GT(test, b0, b1);
+	KUNIT_EXPECT_EQ(test, b0, b1 + 1);
+	/* right after that burst: a stricter need waits out a second */
+	b1 = next_burst(c, b0);
+	usbts_want(c, &w2, 1);
+	msleep(100);
+	sampler_state(c, &b0, &ms);
+	KUNIT_EXPECT_EQ(test, b0, b1);
+	b0 = next_burst(c, b1);
+	KUNIT_EXPECT_EQ(test, b0, b1 + 1);
 	/* a need no model meets: once a second */
+	sampler_state(c, &b0, &ms);
 	KUNIT_EXPECT_EQ(test, ms, USBTS_NEED_MIN_MS);
-	/* just after a burst again: a looser need leaves the sampler asleep */
-	for (i = 0; i < 400; i++) {
-		sampler_state(c, &b1, &ms);
-		if (b1 != b0)
-			break;
-		usleep_range(5000, 6000);
-	}
-	usbts_want(c, &w2, 1000000000);
+	/* a looser need leaves the sampler asleep */
+	b1 = next_burst(c, b0);
+	usbts_want(c, &w3, 1000000000);
 	msleep(100);
 	sampler_state(c, &b0, &ms);
 	KUNIT_EXPECT_EQ(test, b0, b1);
 	KUNIT_EXPECT_EQ(test, c->need_ns, 1);
+	usbts_unwant(c, &w3);
 	usbts_unwant(c, &w2);
 	usbts_unwant(c, &w1);
 	usbts_untrack(c);
