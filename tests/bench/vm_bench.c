@@ -915,8 +915,11 @@ static int cmd_power(int argc, char **argv)
 			}
 			for (k = 0; k < 4; k++)
 				ok &= iv[k] > 0.9 * m && iv[k] < 1.1 * m;
-			/* a need may hold the interval short: no span needed */
-			if (ok && (4 * m >= 30 || want_ns)) {
+			/*
+			 * A need may hold the interval short: no span needed,
+			 * but the first second's 10 ms bursts are not it.
+			 */
+			if (ok && (4 * m >= 30 || (want_ns && m >= 0.9))) {
 				converged = 1;
 				t_conv = pw.exec_ts[e - 1];
 				break;
