@@ -185,7 +185,8 @@ class Context:
               accuracy_ns: int = 0) -> "Tracker":
         """Start tracking ``bus`` (a number as lsusb shows it, or a pyusb
         device), naming ``device`` on it if non-zero
-        (``usbts_start_tracking_with_accuracy()``).
+        (``usbts_start_tracking_for_time_sync()``, or
+        ``usbts_start_tracking_with_accuracy()`` with an ``accuracy_ns``).
 
         ``accuracy_ns``, if non-zero, asks the sampler to read often
         enough to keep the accuracy of the current frame within it, where
@@ -205,9 +206,14 @@ class Context:
         busnum, devnum = _bus_and_device(bus, device)
         flags = _abi.STARTUP_DELAY_TOLERABLE if startup_delay_tolerable else 0
         h = ctypes.c_uint32()
-        _check(_lib.usbts_start_tracking_with_accuracy(self._handle(), busnum, devnum, flags,
-                                                       accuracy_ns, ctypes.byref(h)),
-               "usbts_start_tracking_with_accuracy")
+        if accuracy_ns:
+            _check(_lib.usbts_start_tracking_with_accuracy(self._handle(), busnum, devnum, flags,
+                                                           accuracy_ns, ctypes.byref(h)),
+                   "usbts_start_tracking_with_accuracy")
+        else:
+            _check(_lib.usbts_start_tracking_for_time_sync(self._handle(), busnum, devnum, flags,
+                                                           ctypes.byref(h)),
+                   "usbts_start_tracking_for_time_sync")
         return Tracker(self, h.value, busnum, devnum)
 
     start_tracking = track
