@@ -151,19 +151,7 @@ static VMTEST_FN int start_want(int fd, int bus, int dev, unsigned int flags, __
 
 static VMTEST_FN int start(int fd, int bus, int dev, unsigned int flags, __u32 *handle)
 {
-	struct usb_timesync_start s;
-
-	memset(&s, 0xcc, sizeof(s));
-	s.want_accuracy_ns = 0;
-	s.device_fd = 0;
-	s.pad = 0;
-	s.busnum = bus;
-	s.devnum = dev;
-	s.flags = flags;
-	if (ioctl(fd, USB_TIMESYNC_IOC_START_TRACKING, &s))
-		return -errno;
-	*handle = s.handle;
-	return 0;
+	return start_want(fd, bus, dev, flags, 0, handle);
 }
 
 static VMTEST_FN int get(int fd, __u32 handle, __u32 clock, int with_input, __u32 frame,
