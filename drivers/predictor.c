@@ -62,15 +62,26 @@
  *    a running mean whose 2.6-sigma root is one steady rate; and the
  *    noise-corrected squared misses of predictions a second or more ahead,
  *    over their squared distances (over about 32 and about 4 of them), give
- *    the root mean square rate error, of which 3 sigma is another.
+ *    the root mean square rate error, of which 3 sigma is another.  Each
+ *    prediction counts there by how much its estimate's own noise leaves
+ *    of it, so that one rough edge does not hold the mean up.
+ *
+ *    A slot is judged by its estimate once: when the burst's edges have
+ *    merged into it (usbts_pred_edges_wanted()), or the next slot opens.
+ *    Its bracket is judged at once and again as it narrows: a certain miss
+ *    is a miss however rough the bracket.
  *
  * The wander also bends the window away from any line, by about the rate
  * times the span / 8: every bracket is widened by that (refitting whenever
  * it grew past twice what the brackets were widened for), so that the
  * feasible set never shuts the truth out.  The rate is the larger of the
- * wander estimate and what of the newest quarter's rate difference stands
- * out of its noise (beyond 1.5 sigma): the latter is all there is before
- * any prediction has missed.
+ * wander estimate (without the rate error over about 4, which measures the
+ * newest predictions' misses more than any bending) and what of the newest
+ * quarter's rate difference stands out of its noise (beyond 1.5 sigma):
+ * the latter is all there is before any prediction has missed.  A window
+ * whose widening would pass twice its newest slot's own spread loses its
+ * oldest quarter until it does not: a slope from so long a window is worth
+ * less than what the widening costs every claim.
  *
  * An edge is tested against the model after the newest edge the fit could
  * use (usbts_pred.ref): a burst whose first edge a preempted read bracketed
@@ -93,9 +104,9 @@
  * the wander) is kept as a prior until new edges contradict it.
  *
  * Costs: a new edge costs O(K) with K = USBTS_PRED_EDGES; the window
- * loses its oldest quarter when full and its older half at a change point,
- * and is refitted when the curvature allowance doubled, each of which
- * costs O(K^2).  A read that
+ * loses its oldest quarter when full or too long for its widening and its
+ * older half at a change point, and is refitted when the curvature
+ * allowance doubled, each of which costs O(K^2).  A read that
  * brackets no edge costs O(1); so do usbts_model_time_of() and
  * usbts_model_count_at(), which have no loop and one division (count_at).
  * All arithmetic is 64-bit fixed point with 128-bit intermediates through
@@ -329,18 +340,24 @@ static u64 rate_sigma(s64 e2, s64 d2)
 	return (u64)int_sqrt64(r2);
 }
 
-/* The published wander allowance: the larger of the estimates. */
-static u64 wander_of(const struct usbts_pred *p)
+/*
+ * The published wander allowance: the larger of the estimates.  @rate:
+ * include the rate error far predictions showed, which the model's own
+ * slope and intercept errors make up as much as a change of the clock's
+ * rate does.
+ */
+static u64 wander_of(const struct usbts_pred *p, bool rate)
 {
 	u64 w = 0;
 
 	/* 2.6 standard deviations of the excess, << USBTS_PRED_SHIFT */
-	if (p->omega2 > 0)
-		w = (u64)int_sqrt64((u64)p->omega2) * 13 / 5;
+	if (p->est.omega2 > 0)
+		w = (u64)int_sqrt64((u64)p->est.omega2) * 13 / 5;
 	/* 3 standard deviations of the rate error far predictions showed */
-	w = u64_max(w, rate_sigma(p->rate_e2, p->rate_d2) * 3);
-	w = u64_max(w, rate_sigma(p->rate_e2_fast, p->rate_d2_fast) * 3);
-	return u64_min(u64_max(w, p->omega), OMEGA_MAX);
+	w = u64_max(w, rate_sigma(p->est.rate_e2, p->est.rate_d2) * 3);
+	if (rate)
+		w = u64_max(w, rate_sigma(p->est.rate_e2_fast, p->est.rate_d2_fast) * 3);
+	return u64_min(u64_max(w, p->est.omega), OMEGA_MAX);
 }
 
 /**
@@ -528,7 +545,7 @@ static bool fit(struct usbts_pred *p)
 	p->model.xb = edge_at(p, 0)->x;
 	p->model.pb = p->pb;
 	p->model.pb_reach = p->pb_reach;
-	p->model.wander = u64_max(wander_of(p), bend(p, v, b));
+	p->model.wander = u64_max(wander_of(p, true), bend(p, v, b));
 	return true;
 }
 
@@ -538,7 +555,7 @@ static bool fit(struct usbts_pred *p)
  */
 static u64 curvature(struct usbts_pred *p)
 {
-	u64 w = wander_of(p);
+	u64 w = wander_of(p, false);
 
 	/*
 	 * Before any prediction has missed, the window's own newest edges
@@ -639,38 +656,64 @@ static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
 		mag = mul_u64_u64_div_u64(mag, (u64)1 << 48, dd);
 	/* a claim that held contributes nothing, rather than credit */
 	term = e2 < 0 ? 0 : (s64)mag;
-	p->omega2 += (term - p->omega2) / 4;
+	p->est.omega2 += (term - p->est.omega2) / 4;
 }
 
-/*
- * Fold one far innovation into the rate error estimate: the bracket's
- * midpoint missed the prediction by @nu ns, @d (at least LIKELY_D)
- * microframes from the newest edge.  Less the midpoint's own noise, the
- * running mean of nu^2 over that of d^2 estimates the square of how far
- * the model's rate was off, from its fit and from the clock's wander since:
- * what the claim must cover at distance.  The ratio of means weighs each
- * prediction by its distance, so that near ones, whose miss is mostly
- * noise, do not drown the far ones.  Unlike excess(), a claim that held
- * still counts.
- */
 /* A running mean over about @n values takes in @v. */
 static void fold(s64 *mean, s64 v, u64 n)
 {
 	*mean += (v - *mean) / (s64)n;
 }
 
-static void rate_error(struct usbts_pred *p, s64 width, s64 nu, s64 d)
+/* @v times @g / 2^16, for |@v| < 2^62 and @g <= 2^16 */
+static s64 weigh(s64 v, u64 g)
 {
-	u64 a = u64_min(uabs(nu), (u64)1 << 30), dd = (u64)d * (u64)d;
-	s64 e2 = (s64)(a * a) - (s64)((u64)width * (u64)width / 24);
+	s64 m = (s64)mul_u64_u64_shr(uabs(v), g, 16);
 
+	return v < 0 ? -m : m;
+}
+
+/*
+ * Fold one far innovation into the rate error estimate: the estimate,
+ * whose own variance is @var ns^2, missed the prediction by @nu ns, @d (at
+ * least LIKELY_D) microframes from the model's newest edge.  Less the
+ * estimate's own noise, the running mean of nu^2 over that of d^2
+ * estimates the square of how far the model's rate was off, from its fit
+ * and from the clock's wander since: what the claim must cover at
+ * distance.  The ratio of means weighs each prediction by its distance, so
+ * that near ones, whose miss is mostly noise, do not drown the far ones.
+ * Unlike excess(), a claim that held still counts.
+ *
+ * Each prediction is also weighed by F / (F + var), F being the squared
+ * miss the estimate so far expects at that distance (at least a precise
+ * edge's noise): one roughly bracketed edge's nu^2 - var is the difference
+ * of two large numbers, and would hold the mean up for dozens of
+ * predictions.  A weight of 0 leaves the ratio as it was.
+ */
+static void rate_error(struct usbts_pred *p, u64 var, s64 nu, s64 d)
+{
+	u64 a = u64_min(uabs(nu), (u64)1 << 30), dd = (u64)d * (u64)d, g;
+	u64 f = (u64)USBTS_PRED_PRECISE_NS * USBTS_PRED_PRECISE_NS / 24;
+	s64 e2;
+
+	var = u64_min(var, (u64)1 << 60);
+	e2 = (s64)(a * a) - (s64)var;
+	if (p->est.rate_e2 > 0 && p->est.rate_d2 > 0) {
+		u64 e2c = u64_min((u64)p->est.rate_e2, (u64)1 << 40);
+
+		if (dd >> 20 >= (u64)p->est.rate_d2)
+			f = (u64)1 << 60;
+		else
+			f = u64_max(f, mul_u64_u64_div_u64(e2c, dd, (u64)p->est.rate_d2));
+	}
+	g = mul_u64_u64_div_u64(f, (u64)1 << 16, f + var);
 	/* the plain mean until there are enough for the running one */
-	if (p->rate_n < 32)
-		p->rate_n++;
-	fold(&p->rate_e2, e2, p->rate_n);
-	fold(&p->rate_d2, (s64)dd, p->rate_n);
-	fold(&p->rate_e2_fast, e2, u64_min(p->rate_n, 4));
-	fold(&p->rate_d2_fast, (s64)dd, u64_min(p->rate_n, 4));
+	if (p->est.rate_n < 32)
+		p->est.rate_n++;
+	fold(&p->est.rate_e2, weigh(e2, g), p->est.rate_n);
+	fold(&p->est.rate_d2, weigh((s64)dd, g), p->est.rate_n);
+	fold(&p->est.rate_e2_fast, weigh(e2, g), u64_min(p->est.rate_n, 4));
+	fold(&p->est.rate_d2_fast, weigh((s64)dd, g), u64_min(p->est.rate_n, 4));
 }
 
 /*
@@ -687,75 +730,136 @@ static void learn_miss(struct usbts_pred *p, u64 miss, s64 d)
 		return;
 	need = mul_u64_u64_div_u64(u64_min(miss, (u64)1 << 36), OMEGA_GAIN * ONE,
 				   (u64)s64_max(d, MIN_D));
-	p->omega = u64_min(u64_max(p->omega, need), OMEGA_MAX);
+	p->est.omega = u64_min(u64_max(p->est.omega, need), OMEGA_MAX);
 }
 
 /*
- * Before edge @x, bracketed by (@lo, @hi], joins the window: how far did
- * the claim, without its wander allowance, of the model after the newest
- * edge the fit could use (usbts_pred.ref; the published one before any)
- * certainly miss it?  The wander estimate grows to cover OMEGA_GAIN times
- * that miss over the distance from that model's newest edge, and decays
- * from one usable edge to the next.  Returns the miss in ns.
+ * Did the claim, without its wander allowance, of the model p->test was
+ * made against certainly miss the slot's bracket (@lo, @hi]?  The wander
+ * estimate grows to cover OMEGA_GAIN times the miss over the distance.
+ * Returns the miss in ns.
  */
-static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid)
+static u64 judge_bracket(struct usbts_pred *p, s64 lo, s64 hi)
+{
+	const struct usbts_pred_test *c = &p->test;
+	u64 miss = 0;
+
+	if (lo > c->t + c->above)
+		miss = (u64)(lo - c->t - c->above);
+	else if (hi < c->t - c->below)
+		miss = (u64)(c->t - c->below - hi);
+	learn_miss(p, miss, c->d);
+	return miss;
+}
+
+/*
+ * The slot of p->test is complete: judge the model it was tested against
+ * by the slot's estimate (usbts_pred_test.mid, its spread .w and variance
+ * .var).  The squared excess and the rate error take in the estimate's
+ * miss, and far from the model's newest edge an estimate outside the claim
+ * by more than three times its own spread is a miss for learn_miss().
+ */
+static void judge_estimate(struct usbts_pred *p)
+{
+	struct usbts_pred_test *c = &p->test;
+	s64 d = c->d, t = c->t, nu = c->mid - c->t, sd;
+	u64 claim = u64_min(c->claim, (u64)1 << 30), w = u64_min(c->w, (u64)1 << 30);
+	u64 miss = 0;
+
+	c->pending = false;
+	if (d > (s64)1 << 30)
+		return;
+	/*
+	 * An estimate whose noise reaches half the claim (one roughly
+	 * bracketed edge against a model of many) says little of the claim:
+	 * excess() only counts positive excesses, and the noise would pass
+	 * for wander.
+	 */
+	if (w * w / 6 <= claim * claim)
+		excess(p, (s64)w, nu, claim, s64_max(d, MIN_D));
+	/*
+	 * Only a model whose window spans a second or more has a rate to be
+	 * wrong about: one fitted to a single burst (after a change point
+	 * cut the window down) misses by its slope's own spread, which its
+	 * claim carries, and would pass that off as wander for minutes.
+	 */
+	if (d >= LIKELY_D && c->span)
+		rate_error(p, c->var, nu, d);
+	if (d < LIKELY_D)
+		return;
+	sd = (s64)int_sqrt64(u64_min(c->var, (u64)1 << 60)) * 3;
+	if (c->mid - sd > t + c->above)
+		miss = (u64)(c->mid - sd - t - c->above);
+	else if (c->mid + sd < t - c->below)
+		miss = (u64)(t - c->below - c->mid - sd);
+	learn_miss(p, miss, d);
+}
+
+/*
+ * Before edge @x, bracketed by (@lo, @hi], most likely at @mid with
+ * variance @var, joins the window as a new slot: test it against the
+ * model after the newest edge the fit could use (usbts_pred.ref; the
+ * published one before any).  The previous slot's test, if still pending,
+ * is complete now.  The bracket is judged at once; the estimate once the
+ * slot holds the edges usbts_pred_edges_wanted() asks a burst for, or the
+ * next slot opens.  The wander estimate decays from one usable edge to the
+ * next.  Returns the certain miss in ns.
+ */
+static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid,
+		    u64 var)
 {
 	const struct usbts_model *m = p->ref.valid ? &p->ref : &p->model;
-	s64 d = x - m->xc, t, below, above;
-	u64 miss = 0, claim;
+	struct usbts_pred_test *c = &p->test;
+	s64 d = x - m->xc;
 	bool usable = (u64)(hi - lo) <= p->limit;
 
+	if (c->pending)
+		judge_estimate(p);
 	if (!m->valid || d <= 0)
 		return 0;
 	/* the decay runs from one usable edge to the next, once */
 	if (usable) {
 		if (d >= (s64)1 << OMEGA_DECAY_SHIFT)
-			p->omega = 0;
+			p->est.omega = 0;
 		else
-			p->omega -= mul_u64_u64_shr(p->omega, (u64)d, OMEGA_DECAY_SHIFT);
+			p->est.omega -= mul_u64_u64_shr(p->est.omega, (u64)d, OMEGA_DECAY_SHIFT);
 	}
 	if (d > (s64)1 << 36)
 		return 0;
-	t = m->tc + smul(d, m->period);
-	below = (s64)(m->below_c + mul_u64_u64_shr((u64)d, m->below_slope, USBTS_PRED_SHIFT));
-	above = (s64)(m->above_c + mul_u64_u64_shr((u64)d, m->above_slope, USBTS_PRED_SHIFT));
-	if (lo > t + above)
-		miss = (u64)(lo - t - above);
-	else if (hi < t - below)
-		miss = (u64)(t - below - hi);
-	claim = u64_max((u64)below, (u64)above) + m->bend;
-	if (usable && d <= (s64)1 << 30) {
-		/*
-		 * A midpoint whose noise reaches half the claim (one roughly
-		 * bracketed edge against a model of many) says little of the
-		 * claim: excess() only counts positive excesses, and the
-		 * noise would pass for wander.
-		 */
-		if ((u64)(hi - lo) * (u64)(hi - lo) / 6 <= u64_min(claim, (u64)1 << 30) *
-							    u64_min(claim, (u64)1 << 30))
-			excess(p, hi - lo, mid - t, claim, s64_max(d, MIN_D));
-		/*
-		 * Only a model whose window spans a second or more has a rate
-		 * to be wrong about: one fitted to a single burst (after a
-		 * change point cut the window down) misses by its slope's
-		 * own spread, which its claim carries, and would pass that
-		 * off as wander for minutes.
-		 */
-		if (d >= LIKELY_D && m->xc - m->xb >= LIKELY_D)
-			rate_error(p, hi - lo, mid - t, d);
-	}
-	/*
-	 * Far from the newest edge, the midpoint alone outside the claim is
-	 * evidence enough: a bracket is narrow against such distances.
-	 */
-	if (!miss && d >= LIKELY_D && usable) {
-		if (mid > t + above)
-			miss = (u64)(mid - t - above);
-		else if (mid < t - below)
-			miss = (u64)(t - below - mid);
-	}
-	learn_miss(p, miss, d);
-	return miss;
+	c->x = x;
+	c->d = d;
+	c->t = m->tc + smul(d, m->period);
+	c->below = (s64)(m->below_c + mul_u64_u64_shr((u64)d, m->below_slope, USBTS_PRED_SHIFT));
+	c->above = (s64)(m->above_c + mul_u64_u64_shr((u64)d, m->above_slope, USBTS_PRED_SHIFT));
+	c->claim = u64_max((u64)c->below, (u64)c->above) + m->bend;
+	c->span = m->xc - m->xb >= LIKELY_D;
+	c->wanted = usbts_pred_edges_wanted(p);
+	c->mid = mid;
+	c->w = (u64)(hi - lo);
+	c->var = var;
+	c->pending = usable;
+	if (usable && c->wanted <= 1)
+		judge_estimate(p);
+	return judge_bracket(p, lo, hi);
+}
+
+/*
+ * The newest slot @n took in another edge of its burst: if it is the one
+ * p->test waits on, judge its narrowed bracket, keep its merged estimate,
+ * and judge that once the slot holds the edges the burst was asked for.
+ */
+static void merged(struct usbts_pred *p, const struct usbts_pred_edge *n)
+{
+	struct usbts_pred_test *c = &p->test;
+
+	if (!c->pending || c->x != n->x)
+		return;
+	c->mid = n->mid;
+	c->w = n->w;
+	c->var = div64_u64(n->vs, (u64)n->n * n->n);
+	judge_bracket(p, n->lo, n->hi);
+	if (n->n >= c->wanted)
+		judge_estimate(p);
 }
 
 /*
@@ -805,11 +909,14 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid,
 	if (n && p->model.valid && x > n->x && x - n->x <= USBTS_PRED_MERGE &&
 	    (u64)(hi - lo) <= p->limit && n->wr <= p->limit) {
 		struct usbts_pred_edge was = *n;
+		struct usbts_pred_est est = p->est;
+		struct usbts_pred_test test = p->test;
 		s64 bmin = p->bmin, bmax = p->bmax;
 
 		if (merge_edge(p, n, x, lo, hi, mid, var)) {
 			for (i = 0; i + 1 < p->count; i++)
 				pair_update(p, edge_at(p, i), n);
+			merged(p, n);
 			if (fit(p))
 				goto fitted;
 			/*
@@ -817,11 +924,13 @@ static int add_edge(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid,
 			 * more: undo it, and let the edge take its own slot.
 			 */
 			*n = was;
+			p->est = est;
+			p->test = test;
 			p->bmin = bmin;
 			p->bmax = bmax;
 		}
 	}
-	innovate(p, x, lo, hi, mid);
+	innovate(p, x, lo, hi, mid, var);
 
 	if (p->count == USBTS_PRED_EDGES) {
 		drop_oldest(p, USBTS_PRED_EDGES / 4);
@@ -861,6 +970,19 @@ fitted:
 		bool fits = refit(p);
 
 		if (!fits) {
+			prune(p);
+			ret |= USBTS_PRED_PRUNED;
+		}
+	}
+	/*
+	 * A window so long that the wander may bend it by more than twice
+	 * its newest slot's own spread buys a slope no better than what the
+	 * widening costs every claim: shorten it.
+	 */
+	while (p->count >= 16 &&
+	       curvature(p) > 2 * edge_at(p, p->count - 1)->w + EDGE_SLACK_NS * 8) {
+		drop_oldest(p, p->count / 4);
+		if (!refit(p)) {
 			prune(p);
 			ret |= USBTS_PRED_PRUNED;
 		}
@@ -912,6 +1034,7 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw,
 	}
 	memset(&p->model, 0, sizeof(p->model));
 	p->ref.valid = 0;
+	p->test.pending = false;
 	p->model.gen = gen;
 	p->model.x0 = continuous || raw < 8 ? raw - (raw & 7) : (s64)raw + 1;
 	p->have_read = true;

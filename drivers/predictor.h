@@ -133,6 +133,66 @@ struct usbts_pred_edge {
 };
 
 /**
+ * struct usbts_pred_est - the wander estimates, from edges tested against
+ *	the model before them
+ * @omega: the wander estimate from certain misses, as &usbts_model.wander
+ * @omega2: running mean of the squared excess of innovations beyond their
+ *	claim, (ns per microframe)^2 << 48; may be negative
+ * @rate_e2: running mean of the squared misses of predictions a second or
+ *	more ahead, less their midpoints' noise, ns^2; may be negative; over
+ *	about 32 such predictions
+ * @rate_d2: running mean of the squares of their distances, microframes^2
+ * @rate_e2_fast: as @rate_e2 over about 4, for a rate error that just grew
+ * @rate_d2_fast: as @rate_d2 over about 4
+ * @rate_n: how many such predictions were seen, up to 32
+ */
+struct usbts_pred_est {
+	u64 omega;
+	s64 omega2;
+	s64 rate_e2;
+	s64 rate_d2;
+	s64 rate_e2_fast;
+	s64 rate_d2_fast;
+	u32 rate_n;
+};
+
+/**
+ * struct usbts_pred_test - the newest slot's test against the model before
+ * @pending: the slot's estimate is still to be judged
+ * @span: the model's window spanned LIKELY_D or more
+ * @wanted: the edges a burst was asked for when the slot opened
+ * @x: the slot's microframe
+ * @d: its distance from the tested model's newest edge, microframes
+ * @t: the model's prediction for it, ns
+ * @below: how far below @t the model's claim without wander reached, ns
+ * @above: how far above
+ * @claim: the larger of both plus the model's bend, ns
+ * @mid: the slot's estimate, ns
+ * @w: its spread: the bracket width of one edge, or of a merged mean, ns
+ * @var: its variance, ns^2
+ *
+ * A burst's first edge opens a slot; a slow sampler's edges after it merge
+ * into the slot and narrow it.  The model's estimate is judged (excess,
+ * rate error, misses of the estimate) once, by the slot's merged estimate:
+ * the rough first edge must not pass its own noise off as the model's
+ * error, which the claims would then carry at three sigma.
+ */
+struct usbts_pred_test {
+	bool pending;
+	bool span;
+	u32 wanted;
+	s64 x;
+	s64 d;
+	s64 t;
+	s64 below;
+	s64 above;
+	u64 claim;
+	s64 mid;
+	u64 w;
+	u64 var;
+};
+
+/**
  * struct usbts_pred - predictor state; owned by one writer at a time
  * @model: the current model, published after every update
  * @ref: the model after the newest edge the fit could use, which new
@@ -150,16 +210,8 @@ struct usbts_pred_edge {
  * @fp: period of the residual frame, ns << %USBTS_PRED_SHIFT
  * @bmin: lowest feasible residual slope, ns << %USBTS_PRED_SHIFT per uframe
  * @bmax: highest feasible residual slope
- * @omega: the wander estimate from certain misses, as &usbts_model.wander
- * @omega2: running mean of the squared excess of innovations beyond their
- *	claim, (ns per microframe)^2 << 48; may be negative
- * @rate_e2: running mean of the squared misses of predictions a second or
- *	more ahead, less their midpoints' noise, ns^2; may be negative; over
- *	about 32 such predictions
- * @rate_d2: running mean of the squares of their distances, microframes^2
- * @rate_e2_fast: as @rate_e2 over about 4, for a rate error that just grew
- * @rate_d2_fast: as @rate_d2 over about 4
- * @rate_n: how many such predictions were seen, up to 32
+ * @est: what the tests of new edges against the model have taught
+ * @test: the newest slot's test, redone as the burst's edges merge into it
  * @limit: widest bracket the least-squares fit uses, ns
  * @bent: the newest edges bend away from the window's line
  * @pb: the period of the last model whose edges were dropped, 0: none
@@ -190,13 +242,8 @@ struct usbts_pred {
 	u64 fp;
 	s64 bmin;
 	s64 bmax;
-	u64 omega;
-	s64 omega2;
-	s64 rate_e2;
-	s64 rate_d2;
-	s64 rate_e2_fast;
-	s64 rate_d2_fast;
-	u32 rate_n;
+	struct usbts_pred_est est;
+	struct usbts_pred_test test;
 	u64 limit;
 	bool bent;
 	u64 pb;

@@ -335,12 +335,13 @@ static void query(struct ctx *c, double tq)
 		return;
 	}
 	if (dump && !strcmp(dump, c->sc->p.name) && (dump_all || e > (double)acc))
-		printf("Q %.3f s=%d age=%.0f d=%.0f err=%.0f acc=%llu n=%u bend=%llu w=%llu om=%llu om2=%lld r2=%lld/%lld sl=%llu/%llu c=%llu/%llu\n",
+		printf("Q %.3f s=%d age=%.0f d=%.0f err=%.0f acc=%llu n=%u bend=%llu w=%llu om=%llu om2=%lld r2=%lld/%lld sl=%llu/%llu c=%llu/%llu slack=%lld seen=%llu\n",
 		       tq / 1e9, cur_seed, (tq - (double)c->p.model.tc) / 1e6, dns, (double)t - truth, (unsigned long long)acc, c->p.count,
 		       (unsigned long long)c->p.model.bend, (unsigned long long)c->p.model.wander,
-		       (unsigned long long)c->p.omega, (long long)c->p.omega2, (long long)c->p.rate_e2, (long long)c->p.rate_e2_fast,
+		       (unsigned long long)c->p.est.omega, (long long)c->p.est.omega2, (long long)c->p.est.rate_e2, (long long)c->p.est.rate_e2_fast,
 		       (unsigned long long)c->p.model.below_slope, (unsigned long long)c->p.model.above_slope,
-		       (unsigned long long)c->p.model.below_c, (unsigned long long)c->p.model.above_c);
+		       (unsigned long long)c->p.model.below_c, (unsigned long long)c->p.model.above_c,
+		       (long long)c->p.slack, (unsigned long long)c->p.seen_rate);
 	in_win = c->change_at > 0 && tq >= c->change_at && tq < c->change_at + c->win_s * 1e9;
 	res->all.n++;
 	res->all.in += e <= (double)acc;

@@ -192,6 +192,30 @@ static void usbts_pred_single_burst_model(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
 }
 
+/* A slow burst's slot is judged once, by its merged estimate. */
+static void usbts_pred_slot_judged_merged(struct kunit *test)
+{
+	const char *why = tv_slot_judged_merged();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
+/* A rough single edge is weighed by its own noise in the rate error. */
+static void usbts_pred_rough_slot_weighed(struct kunit *test)
+{
+	const char *why = tv_rough_slot_weighed();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
+/* A slow sampler's window keeps its curvature widening near its slots. */
+static void usbts_pred_slow_window_slack(struct kunit *test)
+{
+	const char *why = tv_slow_window_slack();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
@@ -205,6 +229,9 @@ static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE(usbts_pred_rough_first_edge),
 	KUNIT_CASE(usbts_pred_next_interval),
 	KUNIT_CASE(usbts_pred_single_burst_model),
+	KUNIT_CASE(usbts_pred_slot_judged_merged),
+	KUNIT_CASE(usbts_pred_rough_slot_weighed),
+	KUNIT_CASE(usbts_pred_slow_window_slack),
 	{}
 };
 

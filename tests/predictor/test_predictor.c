@@ -102,6 +102,12 @@ int main(void)
 	report(tv_next_interval(), "the sampler's interval follows the need", ++i, &passed, &failed);
 	report(tv_single_burst_model(), "a single burst's far miss is not wander", ++i, &passed,
 	       &failed);
+	report(tv_slot_judged_merged(), "a slow burst's slot is judged once, merged", ++i, &passed,
+	       &failed);
+	report(tv_rough_slot_weighed(), "a rough single edge is weighed by its noise", ++i, &passed,
+	       &failed);
+	report(tv_slow_window_slack(), "a slow sampler's window slack stays near its slots", ++i,
+	       &passed, &failed);
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -768,6 +768,147 @@ static const char *tv_single_burst_model(void)
 }
 
 /*
+ * A slow sampler (30 us reads) on a counter whose edges fall exactly every
+ * 125 us from 0: each read samples at a random instant within it (from
+ * *@rng).  Reads from @t until @edges edges have passed, or until the first
+ * did when @stop_first; returns the time after.
+ */
+static s64 tv_slow_burst(struct usbts_pred *p, u64 *rng, s64 t, u32 edges, bool stop_first)
+{
+	const s64 len = 30000;
+	u32 seen = 0, last = ~0u, v;
+
+	while (seen < edges) {
+		*rng ^= *rng << 13;
+		*rng ^= *rng >> 7;
+		*rng ^= *rng << 17;
+		v = (u32)div64_s64(t + (s64)(*rng % (u64)len), USBTS_PRED_NOMINAL_NS);
+		usbts_pred_add_read(p, t, t + len, v & USBTS_PRED_MFINDEX_MASK);
+		if (last != ~0u && v != last) {
+			seen++;
+			if (stop_first)
+				break;
+		}
+		last = v;
+		t += len + 20;
+	}
+	return t;
+}
+
+/* @n slow bursts 1.2 s (and a random part of a microframe) apart */
+static s64 tv_slow_bursts(struct usbts_pred *p, u64 *rng, s64 t, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		t += 1200 * 1000000LL + (s64)(*rng % USBTS_PRED_NOMINAL_NS);
+		t = tv_slow_burst(p, rng, t, usbts_pred_edges_wanted(p), false);
+	}
+	return t;
+}
+
+/*
+ * A slow burst's first edge opens a slot whose estimate is judged once,
+ * when the edges the burst was asked for have merged into it: the first
+ * edge alone, bracketed to 60 us, must not teach the rate error its own
+ * noise.  Returns NULL when so, else what went wrong.
+ */
+static const char *tv_slot_judged_merged(void)
+{
+	static struct usbts_pred p;
+	u64 rng = 0x9e3779b97f4a7c15ull;
+	s64 t, e2, d2;
+
+	usbts_pred_init(&p);
+	t = tv_slow_bursts(&p, &rng, 0, 40);
+	if (!p.model.valid || usbts_pred_edges_wanted(&p) != USBTS_PRED_BURST_EDGES)
+		return "no slow model asking for a burst of edges";
+	e2 = p.est.rate_e2;
+	d2 = p.est.rate_d2;
+	t = tv_slow_burst(&p, &rng, t + 1200 * 1000000LL, 1, true);
+	if (!p.test.pending || p.est.rate_e2 != e2 || p.est.rate_d2 != d2)
+		return "the burst's first edge was judged alone";
+	tv_slow_burst(&p, &rng, t, USBTS_PRED_BURST_EDGES - 1, false);
+	if (p.test.pending || p.est.rate_d2 == d2)
+		return "the merged slot was not judged";
+	return NULL;
+}
+
+/*
+ * A slot of one roughly bracketed edge, whose estimate its bracket puts
+ * 28 us from the truth, is judged when the next slot opens: the rate
+ * error, which the merged slots before put at a fraction of that, must not
+ * take it in at full weight.  Returns NULL when so, else what went wrong.
+ */
+static const char *tv_rough_slot_weighed(void)
+{
+	static struct usbts_pred p;
+	u64 rng = 0x2545f4914f6cdd1dull;
+	s64 t, e, e2;
+	u32 k;
+
+	usbts_pred_init(&p);
+	t = tv_slow_bursts(&p, &rng, 0, 60);
+	if (!p.model.valid || p.est.rate_n < 32)
+		return "no rate error from the slow bursts";
+	e2 = p.est.rate_e2;
+	/* the edge 2 us into a bracket of 60 us: the reads' midpoints 28 us on */
+	k = (u32)div64_s64(t + 1200 * 1000000LL, USBTS_PRED_NOMINAL_NS) + 1;
+	e = (s64)k * USBTS_PRED_NOMINAL_NS;
+	usbts_pred_add_read(&p, e - 2000, e + 28000, (k - 1) & USBTS_PRED_MFINDEX_MASK);
+	usbts_pred_add_read(&p, e + 28020, e + 58020, k & USBTS_PRED_MFINDEX_MASK);
+	/* the next burst closes that slot */
+	tv_slow_bursts(&p, &rng, e + 58040, 1);
+	/*
+	 * At full weight, (28 us)^2 less the edge's own variance (about
+	 * (12 us)^2) over 32 would add some 20 ms^2 to the running mean.
+	 */
+	if (p.est.rate_e2 - e2 > 2000000)
+		return "a rough single edge held the rate error up";
+	return NULL;
+}
+
+/*
+ * Five minutes of slow bursts 1.2 s apart on a perfect clock: every answer
+ * holds, and the window is kept short enough that the widening of its
+ * brackets for curvature stays within a few times the newest slot's own
+ * spread, rather than growing with the window's span to hundreds of
+ * microseconds.  Returns NULL when so, else what went wrong.
+ */
+static const char *tv_slow_window_slack(void)
+{
+	static struct usbts_pred p;
+	const struct usbts_pred_edge *n;
+	u64 rng = 0x853c49e6748fea9bull, acc, sum = 0, q = 0;
+	s64 t = 0, tt, x;
+	u32 i;
+
+	usbts_pred_init(&p);
+	for (i = 0; i < 250; i++) {
+		t = tv_slow_bursts(&p, &rng, t, 1);
+		if (!p.model.valid)
+			continue;
+		n = &p.edges[(p.first + p.count - 1) % USBTS_PRED_EDGES];
+		if (i >= 40 && (u64)p.slack > 8 * n->w + 64)
+			return "the window's curvature widening outgrew its newest slot";
+		for (x = p.model.xc; x < p.model.xc + 9600; x += 997) {
+			if (!usbts_model_time_of(&p.model, x, &tt, &acc))
+				return "no answer from a valid model";
+			if (tt - x * USBTS_PRED_NOMINAL_NS > (s64)acc ||
+			    x * USBTS_PRED_NOMINAL_NS - tt > (s64)acc)
+				return "an answer outside its claim";
+			if (i >= 40) {
+				sum += acc;
+				q++;
+			}
+		}
+	}
+	if (!q || sum / q > 100000)
+		return "the claims did not stay within 100 us";
+	return NULL;
+}
+
+/*
  * The converged sampler's interval (usbts_model_next_interval()): without a
  * need it grows by a quarter a burst to USBTS_MAX_INTERVAL_MS; a need ends
  * it where the claim would pass the need, never sooner than
