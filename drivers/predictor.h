@@ -28,12 +28,13 @@
  */
 #define USBTS_MAX_INTERVAL_MS	16000
 /*
- * The shortest it sleeps for an accuracy it was asked for.  Just under
- * LIKELY_D (1.024 s): at 1.1 s each burst's first, roughly bracketed edge
- * fed the fast rate-error estimate, whose noise then widened the claims of
- * slow (QEMU-like) reads from about 190 us to 545 us.
+ * The shortest it sleeps for an accuracy it was asked for.  Past LIKELY_D
+ * (1.024 s), so that every burst's prediction feeds the rate error; a
+ * burst's merged slot, not its roughly bracketed first edge, is what the
+ * prediction is judged by (predictor.c), which once widened slow
+ * (QEMU-like) reads' claims at this interval.
  */
-#define USBTS_NEED_MIN_MS	1000
+#define USBTS_NEED_MIN_MS	1100
 /* Edge history: constant memory, O(1) amortised work per edge. */
 #define USBTS_PRED_EDGES	256
 /*
