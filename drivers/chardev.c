@@ -362,6 +362,35 @@ static s64 widen_frame(s64 now_x, u32 frame, u32 microframe)
 	return (now_frame + d) * 8 + microframe;
 }
 
+/*
+ * Write GET's answer back: only the output fields, current_hw_frame through
+ * generation; the input fields are the caller's and the reserved tail was
+ * checked to be zero.  Eight stores inside one user-access section, rather
+ * than a 96-byte copy: under emulation a string copy costs per byte, and
+ * this is GET's one cost beyond what the failing call does.
+ */
+static int put_answer(struct usb_timesync_frame_time __user *u,
+		      const struct usb_timesync_frame_time *a)
+{
+	if (!user_write_access_begin(&u->current_hw_frame,
+				     offsetof(typeof(*u), reserved) -
+				     offsetof(typeof(*u), current_hw_frame)))
+		return -EFAULT;
+	unsafe_put_user(a->current_hw_frame, &u->current_hw_frame, efault);
+	unsafe_put_user(a->current_hw_microframe, &u->current_hw_microframe, efault);
+	unsafe_put_user(a->current_usb_frame, &u->current_usb_frame, efault);
+	unsafe_put_user(a->time_at_input_ns, &u->time_at_input_ns, efault);
+	unsafe_put_user(a->current_time_ns, &u->current_time_ns, efault);
+	unsafe_put_user(a->time_frequency_hz, &u->time_frequency_hz, efault);
+	unsafe_put_user(a->accuracy_ns, &u->accuracy_ns, efault);
+	unsafe_put_user(a->generation, &u->generation, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
 static int usbts_get(struct usbts_file *f, void __user *argp)
 {
 	struct usbts_sysclock *sc = &f->dev->reg.clock;
@@ -421,10 +450,7 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	}
 	arg.accuracy_ns = (snap.flags & USBTS_SNAP_PRECISE) ?
 			  acc : USB_TIMESYNC_ACCURACY_UNKNOWN;
-
-	if (copy_to_user(argp, &arg, sizeof(arg)))
-		return -EFAULT;
-	return 0;
+	return put_answer(argp, &arg);
 }
 
 static int usbts_do_sample(struct usbts_file *f, void __user *argp)
