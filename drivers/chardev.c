@@ -372,6 +372,8 @@ static s64 widen_frame(s64 now_x, u32 frame, u32 microframe)
 static int put_answer(struct usb_timesync_frame_time __user *u,
 		      const struct usb_timesync_frame_time *a)
 {
+	BUILD_BUG_ON(offsetofend(typeof(*u), generation) !=
+		     offsetof(typeof(*u), reserved));
 	if (!user_write_access_begin(&u->current_hw_frame,
 				     offsetof(typeof(*u), reserved) -
 				     offsetof(typeof(*u), current_hw_frame)))

@@ -260,6 +260,7 @@ static int burst(struct usbts_ctrl *ctrl)
 		/* a burst of slow reads lasts milliseconds: let others run */
 		cond_resched();
 	}
+	usbts_pred_end_burst(ctrl->pred);
 	return ret;
 }
 
@@ -738,6 +739,8 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 	for (i = 0; !err && i < n; i++)
 		usbts_pred_add_read(ctrl->pred, r[i].raw_pre, r[i].raw_post,
 				    r[i].mfindex);
+	if (!err)
+		usbts_pred_end_burst(ctrl->pred);
 	new_gen = publish(ctrl, err);
 	if (err == -ENODEV) {
 		ctrl_died(ctrl);

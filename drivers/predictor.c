@@ -67,9 +67,12 @@
  *    of it, so that one rough edge does not hold the mean up.
  *
  *    A slot is judged by its estimate once: when the burst's edges have
- *    merged into it (usbts_pred_edges_wanted()), or the next slot opens.
- *    Its bracket is judged at once and again as it narrows: a certain miss
- *    is a miss however rough the bracket.
+ *    merged into it (usbts_pred_edges_wanted()), when the sampler ends the
+ *    burst (usbts_pred_end_burst()), or when the next slot opens; a new
+ *    generation drops it.  Its bracket is judged at once and again as it
+ *    narrows: a certain miss is a miss however rough the bracket.  A single
+ *    edge's estimate is never three sigma outside its own bracket, so for
+ *    a one-edge slot only the bracket can show a miss.
  *
  * The wander also bends the window away from any line, by about the rate
  * times the span / 8: every bracket is widened by that (refitting whenever
@@ -106,7 +109,8 @@
  * Costs: a new edge costs O(K) with K = USBTS_PRED_EDGES; the window
  * loses its oldest quarter when full or too long for its widening and its
  * older half at a change point, and is refitted when the curvature
- * allowance doubled, each of which costs O(K^2).  A read that
+ * allowance doubled, each of which costs O(K^2); a window cut quarter by
+ * quarter from K slots to 16 refits about ten times in one new edge.  A read that
  * brackets no edge costs O(1); so do usbts_model_time_of() and
  * usbts_model_count_at(), which have no loop and one division (count_at).
  * All arithmetic is 64-bit fixed point with 128-bit intermediates through
@@ -138,8 +142,9 @@
 /* Misses are spread over at least this distance (128 ms). */
 #define MIN_D			((s64)1 << 10)
 /*
- * From this distance (1.024 s) on, a midpoint outside the claim is a miss,
- * and the miss feeds the rate error.
+ * From this distance (1.024 s) on, a slot's estimate outside the claim by
+ * more than three sigma of its own noise is a miss, and the estimate's miss
+ * feeds the rate error.
  */
 #define LIKELY_D		((s64)1 << 13)
 /* The estimate never exceeds 1000 ppm, so no product overflows. */
@@ -570,6 +575,25 @@ static u64 curvature(struct usbts_pred *p)
 }
 
 /*
+ * Is the window so long that its curvature widening would pass twice its
+ * newest slot's own spread?  Not while its newest quarter's rate is seen
+ * to differ from the window's, nor while a certain miss (usbts_pred.est's
+ * omega) makes that widening: the window may then straddle a change of
+ * the clock's rate, which only the widening covers until the change point
+ * cuts it.
+ */
+static bool too_long(struct usbts_pred *p)
+{
+	u64 lim = 2 * edge_at(p, p->count - 1)->w + EDGE_SLACK_NS * 8;
+	u64 span = (u64)(edge_at(p, p->count - 1)->x - edge_at(p, 0)->x);
+
+	if (p->seen_rate ||
+	    mul_u64_u64_shr(span, u64_min(p->est.omega, OMEGA_MAX), USBTS_PRED_SHIFT + 3) > lim)
+		return false;
+	return curvature(p) > lim;
+}
+
+/*
  * Re-centre the residual frame on the current model, recompute every
  * edge's residuals and redo every pair.  O(K^2); runs only when the window
  * is cut or pruned, or its curvature allowance doubled.
@@ -607,8 +631,20 @@ static void drop_oldest(struct usbts_pred *p, u32 n)
 	const struct usbts_model *m = &p->model;
 
 	if (m->valid) {
+		u64 reach = u64_max(m->below_slope, m->above_slope) + m->wander;
+
+		/*
+		 * Frames before the window are taken on at the newest dropped
+		 * model's rate.  Those dropped before ran within the older
+		 * reach of the older rate: the reach covers that too, or a
+		 * window cut again and again after a rate change would answer
+		 * for frames before the change at the new rate.
+		 */
+		if (p->pb)
+			reach = u64_max(reach, p->pb_reach +
+					       uabs((s64)m->period - (s64)p->pb));
 		p->pb = m->period;
-		p->pb_reach = u64_max(m->below_slope, m->above_slope) + m->wander;
+		p->pb_reach = u64_min(reach, OMEGA_MAX);
 	}
 	n = (u32)u64_min(n, p->count);
 	p->first = (p->first + n) % USBTS_PRED_EDGES;
@@ -637,10 +673,12 @@ static void prune(struct usbts_pred *p)
 
 /*
  * Fold one innovation into the running mean of the squared excess: the
- * bracket's midpoint missed the prediction by @nu ns, @d microframes from
- * the newest edge, where the claim without wander was @claim.  The
- * midpoint's own noise (width^2 / 24) and the claim are taken out, so the
- * mean grows only when predictions miss by more than they claimed.
+ * slot's estimate (one bracket's midpoint, or the mean of a burst's merged
+ * edges), whose spread is @width ns, missed the prediction by @nu ns, @d
+ * microframes from the newest edge, where the claim without wander was
+ * @claim.  The estimate's own noise (width^2 / 24) and the claim are taken
+ * out, so the mean grows only when predictions miss by more than they
+ * claimed.
  */
 static void excess(struct usbts_pred *p, s64 width, s64 nu, u64 claim, s64 d)
 {
@@ -979,8 +1017,7 @@ fitted:
 	 * its newest slot's own spread buys a slope no better than what the
 	 * widening costs every claim: shorten it.
 	 */
-	while (p->count >= 16 &&
-	       curvature(p) > 2 * edge_at(p, p->count - 1)->w + EDGE_SLACK_NS * 8) {
+	while (p->count >= 16 && too_long(p)) {
 		drop_oldest(p, p->count / 4);
 		if (!refit(p)) {
 			prune(p);
@@ -1282,6 +1319,26 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 	p->last_post = post_ns;
 	p->last_x = x;
 	return ret;
+}
+
+/**
+ * usbts_pred_end_burst() - the sampler's burst is over
+ * @p: predictor
+ *
+ * The newest slot's estimate is judged once its burst's edges have merged
+ * into it; a burst that ended short of them (its time budget spent, reads
+ * preempted) has it judged now, rather than when the next burst, perhaps
+ * 16 s later, opens a slot.  What that teaches the wander estimate raises
+ * the published model's wander allowance at once; it never lowers it
+ * before the next fit.
+ */
+void usbts_pred_end_burst(struct usbts_pred *p)
+{
+	if (!p->test.pending)
+		return;
+	judge_estimate(p);
+	if (p->model.valid)
+		p->model.wander = u64_max(p->model.wander, wander_of(p, true));
 }
 
 /**

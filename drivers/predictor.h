@@ -140,8 +140,9 @@ struct usbts_pred_edge {
  * @omega2: running mean of the squared excess of innovations beyond their
  *	claim, (ns per microframe)^2 << 48; may be negative
  * @rate_e2: running mean of the squared misses of predictions a second or
- *	more ahead, less their midpoints' noise, ns^2; may be negative; over
- *	about 32 such predictions
+ *	more ahead, less their estimates' own noise, ns^2; may be negative;
+ *	over about 32 such predictions, each weighed by how much its noise
+ *	leaves of it (rate_error())
  * @rate_d2: running mean of the squares of their distances, microframes^2
  * @rate_e2_fast: as @rate_e2 over about 4, for a rate error that just grew
  * @rate_d2_fast: as @rate_d2 over about 4
@@ -276,6 +277,7 @@ struct usbts_pred {
 
 void usbts_pred_init(struct usbts_pred *p);
 u32 usbts_pred_edges_wanted(const struct usbts_pred *p);
+void usbts_pred_end_burst(struct usbts_pred *p);
 int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
 			u32 mfindex);
 bool usbts_model_time_of(const struct usbts_model *m, s64 x, s64 *t_ns,

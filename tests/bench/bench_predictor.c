@@ -426,6 +426,9 @@ static void run_sim(struct ctx *c, double scale)
 		c->change_at = 1e9 + sp.reset_at_s * 1e9;
 	wake_from = 1e9 + 300e9;
 	while (sim_next_read(&s, &r)) {
+		/* the burst before this read is over, as core.c's burst() ends */
+		if (s.burst_reads == 1)
+			usbts_pred_end_burst(&c->p);
 		while (next_q < (double)r.pre) {
 			query(c, next_q);
 			next_q += 4e6 + urand(c) * 2e6;
@@ -506,6 +509,7 @@ static void run_tv(struct ctx *c, double scale)
 				after--;
 			}
 		}
+		usbts_pred_end_burst(&c->p);
 		next_burst += next_burst - tc.t0 < TV_NS_PER_S ? 10000000 :
 			      (s64)(sp->burst_ms * 1e6);
 	}

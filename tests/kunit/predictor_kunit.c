@@ -216,6 +216,22 @@ static void usbts_pred_slow_window_slack(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
 }
 
+/* A burst cut short is judged when the sampler ends it. */
+static void usbts_pred_short_burst_judged(struct kunit *test)
+{
+	const char *why = tv_short_burst_judged();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
+/* Frames before a rate step, older than the window, keep their claim. */
+static void usbts_pred_past_across_step(struct kunit *test)
+{
+	const char *why = tv_past_across_step();
+
+	KUNIT_EXPECT_TRUE_MSG(test, !why, "%s", why);
+}
+
 static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE_PARAM(usbts_pred_vector, tv_gen_params),
 	KUNIT_CASE(usbts_pred_first_edge),
@@ -232,6 +248,8 @@ static struct kunit_case usbts_predictor_cases[] = {
 	KUNIT_CASE(usbts_pred_slot_judged_merged),
 	KUNIT_CASE(usbts_pred_rough_slot_weighed),
 	KUNIT_CASE(usbts_pred_slow_window_slack),
+	KUNIT_CASE(usbts_pred_short_burst_judged),
+	KUNIT_CASE(usbts_pred_past_across_step),
 	{}
 };
 

@@ -108,6 +108,10 @@ int main(void)
 	       &failed);
 	report(tv_slow_window_slack(), "a slow sampler's window slack stays near its slots", ++i,
 	       &passed, &failed);
+	report(tv_short_burst_judged(), "a burst cut short is judged when it ends", ++i, &passed,
+	       &failed);
+	report(tv_past_across_step(), "frames before a step, older than the window, hold", ++i,
+	       &passed, &failed);
 	printf("predictor: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -909,6 +909,91 @@ static const char *tv_slow_window_slack(void)
 }
 
 /*
+ * A slow burst cut short (its time budget spent before the edges it was
+ * asked for had passed) is judged when the sampler ends it, not a burst
+ * later, and the published wander allowance takes that in without
+ * falling.  Returns NULL when so, else what went wrong.
+ */
+static const char *tv_short_burst_judged(void)
+{
+	static struct usbts_pred p;
+	u64 rng = 0x6a09e667f3bcc909ull, w;
+	s64 t, d2;
+
+	usbts_pred_init(&p);
+	t = tv_slow_bursts(&p, &rng, 0, 40);
+	if (!p.model.valid || usbts_pred_edges_wanted(&p) != USBTS_PRED_BURST_EDGES)
+		return "no slow model asking for a burst of edges";
+	d2 = p.est.rate_d2;
+	tv_slow_burst(&p, &rng, t + 1200 * 1000000LL, USBTS_PRED_BURST_EDGES / 2, false);
+	if (!p.test.pending || p.est.rate_d2 != d2)
+		return "half a burst's slot was judged before the burst ended";
+	w = p.model.wander;
+	usbts_pred_end_burst(&p);
+	if (p.test.pending || p.est.rate_d2 == d2)
+		return "the end of the burst did not judge its slot";
+	if (p.model.wander < w)
+		return "the end of the burst lowered the published wander";
+	return NULL;
+}
+
+/*
+ * A counter at nominal rate up to microframe 480000 (60 s), 2 ppm slow
+ * after: where microframe @k starts.
+ */
+#define TV_STEP_K1	480000LL
+static s64 tv_step_edge(s64 k)
+{
+	if (k <= TV_STEP_K1)
+		return k * USBTS_PRED_NOMINAL_NS;
+	return k * USBTS_PRED_NOMINAL_NS + div64_s64((k - TV_STEP_K1) * 125 * 2000, 1000000);
+}
+
+/*
+ * Half an hour of 500 ns reads once a second across that step: the window
+ * fills and loses its oldest quarter again and again after the change,
+ * each time on the new rate.  Frames from before the step, far older than
+ * the window, must still be answered within their claim: the allowance
+ * for the time before the window covers every rate it replaced, not only
+ * the newest (without that, 9 of these 12 frames missed by up to 108 us).
+ * Returns NULL when so, else what went wrong.
+ */
+static const char *tv_past_across_step(void)
+{
+	static struct usbts_pred p;
+	s64 t, k, tt, j, s;
+	u64 acc;
+	u32 answered = 0;
+
+	usbts_pred_init(&p);
+	for (t = TV_NS_PER_S / 2; t < 1800 * TV_NS_PER_S; t += TV_NS_PER_S) {
+		/* from 3 us before the next edge until the frame changed */
+		j = div64_s64(t, USBTS_PRED_NOMINAL_NS) + 1;
+		for (s = tv_step_edge(j) - 3000, k = -1;; s += 520) {
+			j = div64_s64(s + 250, USBTS_PRED_NOMINAL_NS) + 2;
+			while (tv_step_edge(j) > s + 250)
+				j--;
+			usbts_pred_add_read(&p, s, s + 500, (u32)j & USBTS_PRED_MFINDEX_MASK);
+			if (k >= 0 && j != k)
+				break;
+			k = j;
+		}
+	}
+	if (!p.model.valid || p.model.gen != 1 || p.model.xb < TV_STEP_K1 + 8000)
+		return "no model of one generation on the new rate alone";
+	for (k = 8000; k < TV_STEP_K1; k += 39999) {
+		if (!usbts_model_time_of(&p.model, k, &tt, &acc))
+			continue;
+		answered++;
+		if (tt - tv_step_edge(k) > (s64)acc || tv_step_edge(k) - tt > (s64)acc)
+			return "a frame before the step was answered outside its claim";
+	}
+	if (!answered)
+		return "no frame before the step was answered";
+	return NULL;
+}
+
+/*
  * The converged sampler's interval (usbts_model_next_interval()): without a
  * need it grows by a quarter a burst to USBTS_MAX_INTERVAL_MS; a need ends
  * it where the claim would pass the need, never sooner than
