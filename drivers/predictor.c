@@ -71,8 +71,8 @@
  *    burst (usbts_pred_end_burst()), or when the next slot opens; a new
  *    generation drops it.  Its bracket is judged at once and again as it
  *    narrows: a certain miss is a miss however rough the bracket.  A single
- *    edge's estimate is never three sigma outside its own bracket, so for
- *    a one-edge slot only the bracket can show a miss.
+ *    edge's estimate is never three sigma (to within rounding) outside its
+ *    own bracket, so for a one-edge slot only the bracket can show a miss.
  *
  * The wander also bends the window away from any line, by about the rate
  * times the span / 8: every bracket is widened by that (refitting whenever
@@ -84,17 +84,22 @@
  * the latter is all there is before any prediction has missed.  A window
  * whose widening would pass twice its newest slot's own spread loses its
  * oldest quarter until it does not: a slope from so long a window is worth
- * less than what the widening costs every claim.
+ * less than what the widening costs every claim.  Not while the newest
+ * quarter's rate is seen to differ, or a certain miss makes the widening:
+ * the window may then straddle a change, which only the widening covers
+ * until the change point cuts it.
  *
  * An edge is tested against the model after the newest edge the fit could
  * use (usbts_pred.ref): a burst whose first edge a preempted read bracketed
  * roughly reads on to the next, and that good edge then tests the
  * prediction from seconds before, not one from a microframe before.
  *
- * Frames older than the window are extrapolated with the rate of the model
- * the window replaced, so a past frame across a rate step is not taken on
- * the new rate.  Accuracy is therefore a statistical claim (99% of answers
- * on the simulator's scenarios, tests/bench), no longer a hard bound.
+ * Frames older than the window are extrapolated at one rate of the models
+ * the window replaced, within a reach that covers every rate the dropped
+ * edges ran at (drop_oldest()), so that a past frame across a rate step is
+ * not answered for on the new rate alone.  Accuracy is therefore a
+ * statistical claim (99% of answers on the simulator's scenarios,
+ * tests/bench), no longer a hard bound.
  *
  * When a read misses the model by more than half a microframe the counter
  * must have been reset, stopped or jumped, and a new generation starts.
@@ -149,6 +154,12 @@
 #define LIKELY_D		((s64)1 << 13)
 /* The estimate never exceeds 1000 ppm, so no product overflows. */
 #define OMEGA_MAX		((u64)125 << USBTS_PRED_SHIFT)
+/*
+ * The time before the window ran at periods within [PERIOD_MIN_NS,
+ * PERIOD_MAX_NS], and wandered within OMEGA_MAX: no reach needs more.
+ */
+#define PB_REACH_MAX		((((u64)PERIOD_MAX_NS - PERIOD_MIN_NS) << USBTS_PRED_SHIFT) + \
+				 OMEGA_MAX)
 /* A read further than this outside the model means a new generation. */
 #define GROSS_NS		(USBTS_PRED_NOMINAL_NS / 2)
 /* Residuals larger than this force the frame to be re-centred. */
@@ -632,19 +643,33 @@ static void drop_oldest(struct usbts_pred *p, u32 n)
 
 	if (m->valid) {
 		u64 reach = u64_max(m->below_slope, m->above_slope) + m->wander;
+		u64 delta, keep;
+		bool switch_rate = true;
 
 		/*
-		 * Frames before the window are taken on at the newest dropped
-		 * model's rate.  Those dropped before ran within the older
-		 * reach of the older rate: the reach covers that too, or a
-		 * window cut again and again after a rate change would answer
-		 * for frames before the change at the new rate.
+		 * Frames before the window are taken on at one rate, @pb,
+		 * within a reach.  The edges dropped now ran within @reach of
+		 * this model's rate, those dropped before within pb_reach of
+		 * @pb: the reach must cover both, or a window cut again and
+		 * again after a rate change would answer for frames before
+		 * the change at the new rate.  Either rate will do, with the
+		 * other's reach widened by their difference: take the
+		 * tighter, so that noise in the rates does not pile up cut
+		 * after cut.
 		 */
-		if (p->pb)
-			reach = u64_max(reach, p->pb_reach +
-					       uabs((s64)m->period - (s64)p->pb));
-		p->pb = m->period;
-		p->pb_reach = u64_min(reach, OMEGA_MAX);
+		if (p->pb) {
+			delta = uabs((s64)m->period - (s64)p->pb);
+			keep = u64_max(p->pb_reach, reach + delta);
+			reach = u64_max(reach, p->pb_reach + delta);
+			if (keep < reach) {
+				p->pb_reach = u64_min(keep, PB_REACH_MAX);
+				switch_rate = false;
+			}
+		}
+		if (switch_rate) {
+			p->pb = m->period;
+			p->pb_reach = u64_min(reach, PB_REACH_MAX);
+		}
 	}
 	n = (u32)u64_min(n, p->count);
 	p->first = (p->first + n) % USBTS_PRED_EDGES;
@@ -795,7 +820,7 @@ static u64 judge_bracket(struct usbts_pred *p, s64 lo, s64 hi)
  * by the slot's estimate (usbts_pred_test.mid, its spread .w and variance
  * .var).  The squared excess and the rate error take in the estimate's
  * miss, and far from the model's newest edge an estimate outside the claim
- * by more than three times its own spread is a miss for learn_miss().
+ * by more than three sigma of its own noise is a miss for learn_miss().
  */
 static void judge_estimate(struct usbts_pred *p)
 {
@@ -839,9 +864,10 @@ static void judge_estimate(struct usbts_pred *p)
  * model after the newest edge the fit could use (usbts_pred.ref; the
  * published one before any).  The previous slot's test, if still pending,
  * is complete now.  The bracket is judged at once; the estimate once the
- * slot holds the edges usbts_pred_edges_wanted() asks a burst for, or the
- * next slot opens.  The wander estimate decays from one usable edge to the
- * next.  Returns the certain miss in ns.
+ * slot holds the edges usbts_pred_edges_wanted() asks a burst for, the
+ * sampler ends the burst (usbts_pred_end_burst()), or the next slot opens.
+ * The wander estimate decays from one usable edge to the next.  Returns the
+ * certain miss in ns.
  */
 static u64 innovate(struct usbts_pred *p, s64 x, s64 lo, s64 hi, s64 mid,
 		    u64 var)
@@ -1082,6 +1108,7 @@ static void new_generation(struct usbts_pred *p, s64 pre, s64 post, u32 raw,
 	p->first = 0;
 	p->slack = 0;
 	p->pb = 0;
+	p->pb_reach = 0;
 	p->count = 0;
 	p->fx = raw;
 	p->ft = pre;

@@ -217,7 +217,8 @@ struct usbts_pred_test {
  * @limit: widest bracket the least-squares fit uses, ns
  * @bent: the newest edges bend away from the window's line
  * @pb: the period of the last model whose edges were dropped, 0: none
- * @pb_reach: its slope reach plus wander
+ * @pb_reach: how far the time before the window may have run from @pb
+ *	(drop_oldest())
  * @prior_lo: lowest feasible period of the previous generation, 0: none
  * @prior_hi: highest
  * @slack: how far every bracket is widened for curvature in the window, ns

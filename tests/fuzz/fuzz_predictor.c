@@ -405,6 +405,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			raw_read(&st, &s, &in);
 			break;
 		case 5:
+			/* a sampler's burst ends now and then */
+			if (op & 0x80)
+				usbts_pred_end_burst(&st.pred);
 			query_x(&st, &in);
 			break;
 		case 6:
