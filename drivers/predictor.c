@@ -569,6 +569,13 @@ static bool fit(struct usbts_pred *p)
  * How far the window's clock may stray from a line: a rate change of
  * omega per microframe of distance bends it by about omega * span / 8.
  */
+/* How far a rate change of @w per microframe bends the window: w * span / 8. */
+static u64 span_bend(struct usbts_pred *p, u64 w)
+{
+	return mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x - edge_at(p, 0)->x),
+			       u64_min(w, OMEGA_MAX), USBTS_PRED_SHIFT + 3);
+}
+
 static u64 curvature(struct usbts_pred *p)
 {
 	u64 w = wander_of(p, false);
@@ -580,9 +587,7 @@ static u64 curvature(struct usbts_pred *p)
 	 * Without it a window that ran a minute on one line, fitted to a
 	 * first second of dense edges, shut the truth out at its newest edge.
 	 */
-	w = u64_max(w, p->seen_rate);
-	return mul_u64_u64_shr((u64)(edge_at(p, p->count - 1)->x - edge_at(p, 0)->x),
-			       u64_min(w, OMEGA_MAX), USBTS_PRED_SHIFT + 3);
+	return span_bend(p, u64_max(w, p->seen_rate));
 }
 
 /*
@@ -596,10 +601,8 @@ static u64 curvature(struct usbts_pred *p)
 static bool too_long(struct usbts_pred *p)
 {
 	u64 lim = 2 * edge_at(p, p->count - 1)->w + EDGE_SLACK_NS * 8;
-	u64 span = (u64)(edge_at(p, p->count - 1)->x - edge_at(p, 0)->x);
 
-	if (p->seen_rate ||
-	    mul_u64_u64_shr(span, u64_min(p->est.omega, OMEGA_MAX), USBTS_PRED_SHIFT + 3) > lim)
+	if (p->seen_rate || span_bend(p, p->est.omega) > lim)
 		return false;
 	return curvature(p) > lim;
 }
