@@ -565,10 +565,6 @@ static bool fit(struct usbts_pred *p)
 	return true;
 }
 
-/*
- * How far the window's clock may stray from a line: a rate change of
- * omega per microframe of distance bends it by about omega * span / 8.
- */
 /* How far a rate change of @w per microframe bends the window: w * span / 8. */
 static u64 span_bend(struct usbts_pred *p, u64 w)
 {
@@ -576,6 +572,10 @@ static u64 span_bend(struct usbts_pred *p, u64 w)
 			       u64_min(w, OMEGA_MAX), USBTS_PRED_SHIFT + 3);
 }
 
+/*
+ * How far the window's clock may stray from a line: a rate change of
+ * omega per microframe of distance bends it by about omega * span / 8.
+ */
 static u64 curvature(struct usbts_pred *p)
 {
 	u64 w = wander_of(p, false);
@@ -776,10 +776,12 @@ static void rate_error(struct usbts_pred *p, u64 var, s64 nu, s64 d)
 	/* the plain mean until there are enough for the running one */
 	if (p->est.rate_n < 32)
 		p->est.rate_n++;
-	fold(&p->est.rate_e2, weigh(e2, g), p->est.rate_n);
-	fold(&p->est.rate_d2, weigh((s64)dd, g), p->est.rate_n);
-	fold(&p->est.rate_e2_fast, weigh(e2, g), u64_min(p->est.rate_n, 4));
-	fold(&p->est.rate_d2_fast, weigh((s64)dd, g), u64_min(p->est.rate_n, 4));
+	e2 = weigh(e2, g);
+	dd = (u64)weigh((s64)dd, g);
+	fold(&p->est.rate_e2, e2, p->est.rate_n);
+	fold(&p->est.rate_d2, (s64)dd, p->est.rate_n);
+	fold(&p->est.rate_e2_fast, e2, u64_min(p->est.rate_n, 4));
+	fold(&p->est.rate_d2_fast, (s64)dd, u64_min(p->est.rate_n, 4));
 }
 
 /*
