@@ -186,6 +186,8 @@ int usbts_replay_stream(FILE *in, FILE *out, FILE *err, const char *name,
 				ret = 1;
 				break;
 			}
+			/* the reads before a query are a burst the sampler ended */
+			usbts_pred_end_burst(&pred);
 			if (usbts_model_time_of(&pred.model, a, &t, &acc))
 				fprintf(out, "%" PRId64 " %" PRId64 " %" PRIu64 " %u\n", a, t, acc,
 					pred.model.gen);
