@@ -305,54 +305,6 @@ static int usbts_stop(struct usbts_file *f, void __user *argp)
 	return 0;
 }
 
-/*
- * @raw in the caller's clock.  Beyond the conversion's coverage (before
- * tracking started), the answer has no bound.
- */
-static s64 to_clock(struct usbts_sysclock *sc, s64 raw, s64 now, u32 clock,
-		    u64 *acc)
-{
-	u64 err, elo, ehi, emid, span;
-	s64 t, lo, hi, mid;
-
-	if (usbts_sysclock_from_raw(sc, raw, now, clock, &t, &err)) {
-		*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
-		return 0;
-	}
-	if (*acc == USB_TIMESYNC_ACCURACY_UNKNOWN)
-		return t;
-	if (*acc >= (u64)1 << 62) {
-		*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
-		return t;
-	}
-	/*
-	 * The interval the truth lies in, [raw - acc, raw + acc], is longer
-	 * or shorter in a steered clock, by the rate the clock had then:
-	 * convert both ends, not only the middle.
-	 */
-	if (*acc && clock != USB_TIMESYNC_CLOCK_MONOTONIC_RAW) {
-		/* in MONOTONIC: a REALTIME step between the calls cannot count */
-		mid = t;
-		emid = err;
-		if ((clock != USB_TIMESYNC_CLOCK_MONOTONIC &&
-		     usbts_sysclock_from_raw(sc, raw, now,
-					     USB_TIMESYNC_CLOCK_MONOTONIC, &mid, &emid)) ||
-		    usbts_sysclock_from_raw(sc, raw - (s64)*acc, now,
-					    USB_TIMESYNC_CLOCK_MONOTONIC, &lo, &elo) ||
-		    usbts_sysclock_from_raw(sc, raw + (s64)*acc, now,
-					    USB_TIMESYNC_CLOCK_MONOTONIC, &hi, &ehi)) {
-			*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
-			return t;
-		}
-		span = max_t(u64, mid > lo ? mid - lo : 0, hi > mid ? hi - mid : 0);
-		err = max3(max(err, emid), elo, ehi);
-	} else {
-		span = *acc;
-	}
-	*acc = span + err;
-	return t;
-}
-
 /* The extended microframe of 32-bit frame @frame nearest to @now_x. */
 static s64 widen_frame(s64 now_x, u32 frame, u32 microframe)
 {
@@ -400,7 +352,8 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	struct usbts_snapshot snap;
 	struct usbts_handle *h;
 	s64 now, x, t = 0;
-	u64 acc = 0, now_acc;
+	u64 acc = 0;
+	bool known;
 	int err;
 
 	if (copy_from_user(&arg, argp, sizeof(arg)))
@@ -433,23 +386,22 @@ static int usbts_get(struct usbts_file *f, void __user *argp)
 	arg.current_hw_frame = (x & USBTS_PRED_MFINDEX_MASK) >> 3;
 	arg.current_hw_microframe = x & 7;
 	arg.current_usb_frame = (u32)(x >> 3);
-	now_acc = 0;
-	arg.current_time_ns = to_clock(sc, now, now, arg.clock, &now_acc);
-	if (now_acc == USB_TIMESYNC_ACCURACY_UNKNOWN)
-		return -EAGAIN;	/* the conversion does not cover now yet */
 	arg.time_frequency_hz = NSEC_PER_SEC;
 	arg.generation = snap.generation;
 
-	arg.time_at_input_ns = 0;
 	if (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID)
 		x = widen_frame(x, arg.input_frame, arg.input_microframe);
-	if (usbts_model_time_of(&snap.m, x, &t, &acc)) {
-		t = to_clock(sc, t, now, arg.clock, &acc);
-		if (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID)
-			arg.time_at_input_ns = t;
-	} else {
+	known = usbts_model_time_of(&snap.m, x, &t, &acc);
+	if (!known) {
+		t = now;
 		acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
 	}
+	if (usbts_sysclock_answer(sc, now, t, &acc, arg.clock,
+				  &arg.current_time_ns, &t))
+		return -EAGAIN;	/* the conversion does not cover now yet */
+	arg.time_at_input_ns = 0;
+	if (known && (arg.flags & USB_TIMESYNC_FRAME_INPUT_VALID))
+		arg.time_at_input_ns = t;
 	arg.accuracy_ns = (snap.flags & USBTS_SNAP_PRECISE) ?
 			  acc : USB_TIMESYNC_ACCURACY_UNKNOWN;
 	return put_answer(argp, &arg);

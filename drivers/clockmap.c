@@ -41,6 +41,7 @@
 #ifdef __KERNEL__
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/overflow.h>
 #include <linux/string.h>
 #endif
 
@@ -351,5 +352,114 @@ bool usbts_clockmap_to_mono(const struct usbts_clockmap *map, s64 raw,
 	}
 	*mono = cm_at(&map->segs[(first + lo) % USBTS_CLOCKMAP_SEGS], raw);
 	*err_ns = USBTS_CLOCKMAP_PAST_NS;
+	return true;
+}
+
+/**
+ * usbts_clockmap_span_to_mono() - an interval of raw time in CLOCK_MONOTONIC
+ * @map: map
+ * @raw: the interval's middle, raw ns
+ * @half: its half length, raw ns
+ * @now_raw: as for usbts_clockmap_to_mono()
+ * @mono: CLOCK_MONOTONIC at @raw
+ * @span: the larger distance from @mono to either end of the interval, in
+ *	CLOCK_MONOTONIC (within one ns above the exact figure); U64_MAX
+ *	when an end lies before the map's coverage or would overflow
+ * @err_ns: bound on the error of @mono and of either end's conversion
+ *
+ * What three usbts_clockmap_to_mono() calls give (the middle and both
+ * ends), in one: an answer's error interval stretches or shrinks with the
+ * rate the clock had.  The usual interval, within the kernel's newest
+ * line and not beyond now, costs one conversion; GET relies on that.
+ *
+ * Return: false if @raw is before the map's coverage, or the map is empty.
+ */
+bool usbts_clockmap_span_to_mono(const struct usbts_clockmap *map, s64 raw,
+				 u64 half, s64 now_raw, s64 *mono, u64 *span,
+				 u64 *err_ns)
+{
+	u64 elo, ehi;
+	s64 lo, hi, l, h;
+
+	if (half > S64_MAX || check_sub_overflow(raw, (s64)half, &l) ||
+	    check_add_overflow(raw, (s64)half, &h)) {
+		*span = U64_MAX;
+		return usbts_clockmap_to_mono(map, raw, now_raw, mono, err_ns);
+	}
+	if (map->have && l >= map->last.raw && h <= cm_max(now_raw, map->last.raw)) {
+		/*
+		 * One line: each end is half * (1 + slope) away.  Each
+		 * conversion rounds its scaled part toward zero, so an end
+		 * may lie one ns further, on a rising slope only.
+		 */
+		*mono = cm_at(&map->last, raw);
+		*err_ns = USBTS_CLOCKMAP_ROUND_NS;
+		*span = half ? (u64)cm_add((s64)half, cm_scale((s64)half, map->last.slope)) +
+			       (map->last.slope > 0) : 0;
+		return true;
+	}
+	if (!usbts_clockmap_to_mono(map, raw, now_raw, mono, err_ns))
+		return false;
+	if (!half) {
+		*span = 0;
+		return true;
+	}
+	if (!usbts_clockmap_to_mono(map, l, now_raw, &lo, &elo) ||
+	    !usbts_clockmap_to_mono(map, h, now_raw, &hi, &ehi)) {
+		*span = U64_MAX;
+		return true;
+	}
+	*span = (u64)cm_max(cm_max(cm_sub(*mono, lo), cm_sub(hi, *mono)), 0);
+	if (elo > *err_ns)
+		*err_ns = elo;
+	if (ehi > *err_ns)
+		*err_ns = ehi;
+	return true;
+}
+
+/**
+ * usbts_clockmap_answer() - now and an interval, in CLOCK_MONOTONIC
+ * @map: map
+ * @now_raw: now, raw ns
+ * @raw: the interval's middle, raw ns
+ * @half: its half length, raw ns
+ * @mnow: CLOCK_MONOTONIC at @now_raw
+ * @mono: CLOCK_MONOTONIC at @raw
+ * @span: as for usbts_clockmap_span_to_mono()
+ * @err_ns: bound on the error of @mono and of either end's conversion
+ * @at_raw: false if @raw lies before the map's coverage (then only @mnow
+ *	is set)
+ *
+ * What GET converts: usbts_clockmap_to_mono() of @now_raw and
+ * usbts_clockmap_span_to_mono() of the interval, in one call, and without
+ * a further one when all of it lies on the kernel's newest line, as it
+ * does for the microframe the bus is in.
+ *
+ * Return: false if @now_raw lies before the map's coverage, or the map is
+ * empty.
+ */
+bool usbts_clockmap_answer(const struct usbts_clockmap *map, s64 now_raw,
+			   s64 raw, u64 half, s64 *mnow, s64 *mono, u64 *span,
+			   u64 *err_ns, bool *at_raw)
+{
+	u64 now_err;
+	s64 l, h;
+
+	if (map->have && now_raw >= map->last.raw && half <= S64_MAX &&
+	    !check_sub_overflow(raw, (s64)half, &l) &&
+	    !check_add_overflow(raw, (s64)half, &h) &&
+	    l >= map->last.raw && h <= now_raw) {
+		*mnow = cm_at(&map->last, now_raw);
+		*mono = cm_at(&map->last, raw);
+		*err_ns = USBTS_CLOCKMAP_ROUND_NS;
+		/* as in usbts_clockmap_span_to_mono() */
+		*span = half ? (u64)cm_add((s64)half, cm_scale((s64)half, map->last.slope)) +
+			       (map->last.slope > 0) : 0;
+		*at_raw = true;
+		return true;
+	}
+	if (!usbts_clockmap_to_mono(map, now_raw, now_raw, mnow, &now_err))
+		return false;
+	*at_raw = usbts_clockmap_span_to_mono(map, raw, half, now_raw, mono, span, err_ns);
 	return true;
 }

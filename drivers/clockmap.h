@@ -110,6 +110,12 @@ void usbts_clockmap_update(struct usbts_clockmap *map,
 			   const struct usbts_clock_point *p);
 bool usbts_clockmap_to_mono(const struct usbts_clockmap *map, s64 raw,
 			    s64 now_raw, s64 *mono, u64 *err_ns);
+bool usbts_clockmap_span_to_mono(const struct usbts_clockmap *map, s64 raw,
+				 u64 half, s64 now_raw, s64 *mono, u64 *span,
+				 u64 *err_ns);
+bool usbts_clockmap_answer(const struct usbts_clockmap *map, s64 now_raw,
+			   s64 raw, u64 half, s64 *mnow, s64 *mono, u64 *span,
+			   u64 *err_ns, bool *at_raw);
 s64 usbts_clockmap_oldest(const struct usbts_clockmap *map);
 
 #endif /* _USBTS_CLOCKMAP_H */

@@ -121,7 +121,7 @@ static const enum tk_offsets usbts_offs[] = {
  * @t_ns: the time in @clock
  * @err_ns: bound on the conversion's error
  *
- * Lock-free and never sleeps: GET calls it.
+ * Lock-free and never sleeps.
  *
  * Return: 0, or -ERANGE if @raw lies before the map's coverage.
  */
@@ -148,5 +148,59 @@ int usbts_sysclock_from_raw(struct usbts_sysclock *sc, s64 raw, s64 now_raw,
 	else
 		*t_ns = ktime_to_ns(ktime_mono_to_any(ns_to_ktime(mono),
 						      usbts_offs[clock]));
+	return 0;
+}
+
+/**
+ * usbts_sysclock_answer() - now and an answer, in another clock
+ * @sc: map
+ * @now_raw: now, raw ns
+ * @raw: the answer's time, raw ns
+ * @acc: on entry its accuracy, raw ns (from 2^62 on: unknown); on return
+ *	the accuracy in @clock: the interval [@raw - @acc, @raw + @acc] is
+ *	longer or shorter in a steered clock, by the rate the clock had then,
+ *	so both ends count, plus the conversion's error;
+ *	USB_TIMESYNC_ACCURACY_UNKNOWN if it was unknown or an end lies
+ *	before the map's coverage
+ * @clock: USB_TIMESYNC_CLOCK_*
+ * @now_ns: @now_raw in @clock
+ * @t_ns: @raw in @clock; 0 if it lies before the map's coverage
+ *
+ * GET's conversions, from one reading of the map and of the clock's
+ * offset, so that a REALTIME step cannot fall between them.  Lock-free
+ * and never sleeps.
+ *
+ * Return: 0, or -ERANGE if @now_raw lies before the map's coverage.
+ */
+int usbts_sysclock_answer(struct usbts_sysclock *sc, s64 now_raw, s64 raw,
+			  u64 *acc, u32 clock, s64 *now_ns, s64 *t_ns)
+{
+	bool unknown = *acc >= (u64)1 << 62, ok, at_raw;
+	unsigned int seq;
+	s64 mnow, mono, off;
+	u64 span, err;
+
+	if (clock == USB_TIMESYNC_CLOCK_MONOTONIC_RAW) {
+		*now_ns = now_raw;
+		*t_ns = raw;
+		if (unknown)
+			*acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
+		return 0;
+	}
+	do {
+		seq = read_seqcount_begin(&sc->seq);
+		ok = usbts_clockmap_answer(&sc->map, now_raw, raw, unknown ? 0 : *acc,
+					   &mnow, &mono, &span, &err, &at_raw);
+	} while (read_seqcount_retry(&sc->seq, seq));
+	if (!ok)
+		return -ERANGE;
+	off = 0;
+	if (clock != USB_TIMESYNC_CLOCK_MONOTONIC && clock < ARRAY_SIZE(usbts_offs))
+		off = ktime_to_ns(ktime_mono_to_any(ns_to_ktime(mnow), usbts_offs[clock])) -
+		      mnow;
+	*now_ns = mnow + off;
+	*t_ns = at_raw ? mono + off : 0;
+	*acc = !at_raw || unknown || span == U64_MAX ? USB_TIMESYNC_ACCURACY_UNKNOWN :
+	       span + err;
 	return 0;
 }

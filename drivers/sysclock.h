@@ -35,5 +35,7 @@ int usbts_sysclock_start(struct usbts_sysclock *sc);
 void usbts_sysclock_stop(struct usbts_sysclock *sc);
 int usbts_sysclock_from_raw(struct usbts_sysclock *sc, s64 raw, s64 now_raw,
 			    u32 clock, s64 *t_ns, u64 *err_ns);
+int usbts_sysclock_answer(struct usbts_sysclock *sc, s64 now_raw, s64 raw,
+			  u64 *acc, u32 clock, s64 *now_ns, s64 *t_ns);
 
 #endif /* _USBTS_SYSCLOCK_H */

@@ -123,17 +123,78 @@ struct cm_bin {
  * @segments: committed segments at the end
  * @refused_covered: past queries refused although the map was started
  *	more than 10 s before them (should be 0)
+ * @spans: intervals converted by usbts_clockmap_span_to_mono()
+ * @spans_one_line: of those, within the newest line (its short cut)
+ * @span_bad: of those, how many disagreed with converting the middle and
+ *	both ends one by one (should be 0)
  */
 struct cm_result {
 	struct cm_bin bins[CM_BINS];
 	u32 updates;
 	u32 segments;
 	u32 refused_covered;
+	u32 spans;
+	u32 spans_one_line;
+	u32 span_bad;
 };
 
 static inline u64 cm_uabs(s64 v)
 {
 	return v < 0 ? -(u64)v : (u64)v;
+}
+
+/*
+ * usbts_clockmap_span_to_mono() against three usbts_clockmap_to_mono()
+ * calls: the same middle and error, the same span or one ns more (the
+ * short cut rounds once, not twice), U64_MAX exactly when an end is
+ * refused.  usbts_clockmap_answer() gives what to_mono() of now and
+ * span_to_mono() give.
+ */
+static inline void cm_check_span(const struct usbts_clockmap *map, s64 raw,
+				 u64 half, s64 now_raw, struct cm_result *res)
+{
+	s64 m, lo, hi, rm, an, am, n;
+	u64 span, err, e, elo, ehi, ref, as, ae, ne;
+	bool ok, rok, ends, aok, nok, ar;
+
+	ok = usbts_clockmap_span_to_mono(map, raw, half, now_raw, &m, &span, &err);
+	rok = usbts_clockmap_to_mono(map, raw, now_raw, &rm, &e);
+	res->spans++;
+	/* GET's call: now, and the same interval */
+	aok = usbts_clockmap_answer(map, now_raw, raw, half, &an, &am, &as, &ae, &ar);
+	nok = usbts_clockmap_to_mono(map, now_raw, now_raw, &n, &ne);
+	if (aok != nok || (aok && (an != n || ar != ok ||
+				   (ok && (am != m || as != span || ae != err))))) {
+		res->span_bad++;
+		return;
+	}
+	if (ok != rok) {
+		res->span_bad++;
+		return;
+	}
+	if (!ok)
+		return;
+	ends = usbts_clockmap_to_mono(map, raw - (s64)half, now_raw, &lo, &elo) &&
+	       usbts_clockmap_to_mono(map, raw + (s64)half, now_raw, &hi, &ehi);
+	if (!ends) {
+		if (span != U64_MAX || m != rm)
+			res->span_bad++;
+		return;
+	}
+	if (raw - (s64)half >= map->last.raw &&
+	    raw + (s64)half <= (now_raw > map->last.raw ? now_raw : map->last.raw))
+		res->spans_one_line++;
+	lo = rm - lo;
+	hi = hi - rm;
+	ref = lo > hi ? (u64)lo : (u64)hi;
+	if (lo < 0 && hi < 0)
+		ref = 0;
+	if (elo > e)
+		e = elo;
+	if (ehi > e)
+		e = ehi;
+	if (m != rm || err != e || span < ref || span > ref + 1)
+		res->span_bad++;
 }
 
 static inline int cm_bin_of(s64 d)
@@ -196,6 +257,15 @@ static inline u32 cm_run(const struct cm_scenario *sc, struct usbts_clockmap *ma
 			e->raw = tks_raw(t, e->at);
 			e->answered = usbts_clockmap_to_mono(map, e->raw, tks_raw(t, c),
 							     &e->mono, &e->err);
+			/*
+			 * an answer's accuracy: none, ns to us, or up to 16 s;
+			 * about the queried time, or within 4 ms before now
+			 * (GET's usual interval: on the newest line)
+			 */
+			cm_check_span(map, tks_rand(t) % 2 ? e->raw :
+				      tks_raw(t, c) - (s64)(tks_rand(t) % 4000000),
+				      tks_rand(t) % 4 ? ((u64)1 << (tks_rand(t) % 34)) +
+				      tks_rand(t) % 1000 : 0, tks_raw(t, c), res);
 			e->crossing = false;
 			nq++;
 		}

@@ -60,6 +60,11 @@ static void run_scenarios(void)
 				      (unsigned long long)bin->max_claim);
 		}
 		CHECK(counted > n / 2, "%s: %u of %u held to the claim", sc->name, counted, n);
+		CHECK(r.span_bad == 0, "%s: %u of %u intervals converted wrongly",
+		      sc->name, r.span_bad, r.spans);
+		CHECK(r.spans_one_line > r.spans / 20 && r.spans_one_line < r.spans / 2,
+		      "%s: %u of %u intervals on the newest line", sc->name,
+		      r.spans_one_line, r.spans);
 		if (sc->step_ms || sc->slew_ms)
 			CHECK(crossing > 0, "%s: no query crossed a rate change", sc->name);
 		printf("ok - %s: %u updates, %u segments, %u queries\n", sc->name,

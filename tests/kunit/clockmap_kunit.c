@@ -63,6 +63,9 @@ static void usbts_clockmap_scenario(struct kunit *test)
 					(u64)USBTS_CLOCKMAP_PAST_NS);
 	}
 	KUNIT_EXPECT_GT(test, counted, n / 2);
+	KUNIT_EXPECT_EQ(test, r->span_bad, 0u);
+	KUNIT_EXPECT_GT(test, r->spans_one_line, r->spans / 20);
+	KUNIT_EXPECT_LT(test, r->spans_one_line, r->spans / 2);
 }
 
 /*
@@ -110,8 +113,8 @@ static void usbts_sysclock_live(struct kunit *test)
 	}
 	/* raw is itself, always */
 	{
-		s64 t;
-		u64 err;
+		s64 t, now, first;
+		u64 err, acc;
 
 		int e = usbts_sysclock_from_raw(sc, 1234, 0,
 						USB_TIMESYNC_CLOCK_MONOTONIC_RAW,
@@ -120,6 +123,36 @@ static void usbts_sysclock_live(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, e, 0);
 		KUNIT_EXPECT_EQ(test, t, 1234);
 		KUNIT_EXPECT_EQ(test, err, 0ull);
+		/* an interval: raw keeps its length, MONOTONIC within 500 ppm of it */
+		acc = 5000;
+		e = usbts_sysclock_answer(sc, 0, 1234, &acc,
+					  USB_TIMESYNC_CLOCK_MONOTONIC_RAW, &now, &t);
+		KUNIT_EXPECT_EQ(test, e, 0);
+		KUNIT_EXPECT_EQ(test, t, 1234);
+		KUNIT_EXPECT_EQ(test, acc, 5000ull);
+		first = ktime_get_raw_ns();
+		acc = 5000;
+		e = usbts_sysclock_answer(sc, first, first - 10000, &acc,
+					  USB_TIMESYNC_CLOCK_MONOTONIC, &now, &t);
+		KUNIT_EXPECT_EQ(test, e, 0);
+		KUNIT_EXPECT_GE(test, acc, 4997ull);
+		KUNIT_EXPECT_LE(test, acc, 5003ull + USBTS_CLOCKMAP_PAST_NS);
+		KUNIT_EXPECT_LE(test, t, now - 9000);
+		KUNIT_EXPECT_GE(test, t, now - 11000);
+		/* unknown stays unknown, and is still converted */
+		acc = USB_TIMESYNC_ACCURACY_UNKNOWN;
+		e = usbts_sysclock_answer(sc, first, first - 10000, &acc,
+					  USB_TIMESYNC_CLOCK_REALTIME, &now, &t);
+		KUNIT_EXPECT_EQ(test, e, 0);
+		KUNIT_EXPECT_EQ(test, acc, USB_TIMESYNC_ACCURACY_UNKNOWN);
+		KUNIT_EXPECT_GE(test, now - t, 9990ll);
+		KUNIT_EXPECT_LE(test, now - t, 10010ll);
+		/* an end before the map's coverage: no bound */
+		acc = (u64)(first - first_raw) + 1000000000;
+		e = usbts_sysclock_answer(sc, first, first - 10000, &acc,
+					  USB_TIMESYNC_CLOCK_MONOTONIC, &now, &t);
+		KUNIT_EXPECT_EQ(test, e, 0);
+		KUNIT_EXPECT_EQ(test, acc, USB_TIMESYNC_ACCURACY_UNKNOWN);
 		/* before the map started: refused */
 		e = usbts_sysclock_from_raw(sc, first_raw - 1000000000, first_raw,
 					    USB_TIMESYNC_CLOCK_MONOTONIC, &t, &err);
