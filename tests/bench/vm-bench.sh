@@ -39,12 +39,32 @@ echo "BENCH guest kernel=$(uname -r) cpus=$(nproc) clocksource=$(cat /sys/device
 # console is only read once the guest has powered off)
 live=/dev/null
 [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw 2>/dev/null && live=/dev/ttyS1
+cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
 rc=0
-for step in "get $get" "scale $scale" "start $start" "power $power" \
+# "hpet get ...": GET again on the hpet clocksource, QEMU's default when the
+# guest's TSC check fails (each clock read an emulated MMIO access), its
+# lines tagged get_hpet; then back to the clocksource the guest booted with
+for step in "get $get" "hpet get $get" "scale $scale" "start $start" "power $power" \
 	"power $want --want 50000" "power $want --want 5000" "mem $mem" "trace-start $trace"; do
 	echo "=== bench: usbts-bench $step" | tee -a $live
+	tag=
+	was=$(cat $cs)
+	case "$step" in
+	hpet\ *)
+		tag=hpet
+		step=${step#hpet }
+		;;
+	esac
 	# shellcheck disable=SC2086
-	{ usbts-bench $step || echo "BENCH failed $step"; } 2>&1 | tee /tmp/step | grep -v '^ ' >>$live
+	{
+		if [ -n "$tag" ] && ! { echo $tag >$cs && [ "$(cat $cs)" = $tag ]; }; then
+			echo "BENCH failed clocksource $tag"
+		else
+			usbts-bench $step || echo "BENCH failed $tag $step"
+		fi
+	} 2>&1 | sed "${tag:+s/^BENCH get\./BENCH get_$tag./}" | tee /tmp/step |
+		grep -v '^ ' >>$live
+	[ -n "$tag" ] && echo "$was" >$cs
 	cat /tmp/step
 	grep -q '^BENCH failed' /tmp/step && rc=1
 done
