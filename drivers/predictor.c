@@ -1360,7 +1360,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
  * The newest slot's estimate is judged once its burst's edges have merged
  * into it; a burst that ended short of them (its time budget spent, reads
  * preempted) has it judged now, rather than when the next burst, perhaps
- * 16 s later, opens a slot.  What that teaches the wander estimate raises
+ * 32 s later, opens a slot.  What that teaches the wander estimate raises
  * the published model's wander allowance at once; it never lowers it
  * before the next fit.
  */
@@ -1534,15 +1534,18 @@ u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns)
  * @prev_ms: the interval before this one
  * @need_ns: the accuracy it was asked to keep, 0 if none
  * @now: now, in the model's clock
- * @limited: set when @need_ns, not the growth, decided
+ * @limited: set when the need (or the default need), not the growth,
+ *	decided
  *
  * The interval grows by a quarter a burst, so that the wander estimate has
  * seen predictions nearly as far ahead before a claim relies on them, up to
  * %USBTS_MAX_INTERVAL_MS.  With a need it ends an eighth before the model's
  * claim for the current microframe would exceed it (usbts_model_horizon()),
  * but not sooner than %USBTS_NEED_MIN_MS: a need the model cannot meet
- * costs about one burst a second, no more.  The module's sampler and the
- * simulator's schedule both use this.
+ * costs about one burst a second, no more.  Without one the need is
+ * %USBTS_DEFAULT_NEED_FACTOR times the claim at the newest edge, so that
+ * the interval follows the wander the model measures.  The module's
+ * sampler and the simulator's schedule both use this.
  *
  * Return: the interval, ms.
  */
@@ -1553,8 +1556,14 @@ u32 usbts_model_next_interval(const struct usbts_model *m, u32 prev_ms,
 	u64 h, since, left_ms = 0;
 
 	*limited = false;
-	if (!need_ns)
-		return (u32)ms;
+	if (!need_ns) {
+		if (!m->valid)
+			return (u32)ms;
+		/* claims beyond 2^40 ns have no horizon anyway: no overflow */
+		need_ns = USBTS_DEFAULT_NEED_FACTOR *
+			  u64_min(u64_max(m->below_c, m->above_c) + m->bend + 1,
+				  (u64)1 << 40);
+	}
 	/* the horizon is at most 2^40 microframes, about 4.4 years */
 	h = usbts_model_horizon(m, need_ns);
 	since = now > m->tc ? (u64)now - (u64)m->tc : 0;

@@ -27,9 +27,10 @@
  * Schedules: "fixed" (100 bursts warm_ms apart, then every burst_ms; again
  * after each new generation, as the module does); "module" (drivers/core.c:
  * 100 bursts 10 ms apart, then usbts_model_next_interval(), the module's
- * own code: 100 ms growing by 1.25x per burst up to 16 s, rounded to whole
- * seconds from 1 s on; with a handle's need, no longer than the claim
- * stays within it, but at least 1 s; a burst reads on past an edge
+ * own code: 100 ms growing by 1.25x per burst up to 32 s, rounded to whole
+ * seconds from 1 s on; no longer than the claim stays within a handle's
+ * need, or without one within twice its value at the newest edge, but at
+ * least 1.1 s; a burst reads on past an edge
  * bracketed too widely, as USBTS_PRED_GOOD_EDGE tells).
  */
 #include <getopt.h>
@@ -111,7 +112,7 @@ static const struct scenario scenarios[] = {
 	{ { .name = "reset", .seconds = 60, .ppm = 37, FAST, .reset_at_s = 30 },
 	  FIXED, SIMGEN, { 0, 0, 1, 1000 }, "as fast, counter restarts at 0 at 30 s", 0 },
 	{ { .name = "module", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
-	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "drivers/core.c's schedule without a need (to 16 s apart; a burst reads on past a wide edge), 30 min", 0 },
+	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "drivers/core.c's schedule without a need (to 32 s apart; a burst reads on past a wide edge), 30 min", 0 },
 	{ { .name = "module+wander", .seconds = 1800, .ppm = 37, SLOW,
 	    .wander_ppb = 20 }, MODULE, SIMGEN,
 	  { 0, 0, 0, 0 }, "as module, random walk of 20 ppb per sqrt(s)", 0 },

@@ -1039,12 +1039,32 @@ static const char *tv_next_interval(void)
 
 	for (i = 0; i < 40; i++) {
 		next = usbts_model_next_interval(&m, ms, 0, now, &limited);
-		if (limited || next > ms + ms / 4 || next > USBTS_MAX_INTERVAL_MS)
+		if (next > ms + ms / 4 || next > USBTS_MAX_INTERVAL_MS ||
+		    (next < ms + ms / 4 && !limited))
 			return "without a need the interval does not grow by a quarter";
 		ms = next;
 	}
-	if (ms != USBTS_MAX_INTERVAL_MS)
-		return "without a need the interval does not reach its maximum";
+	/*
+	 * The default need, twice the claim at the edge (1001 ns): 2002 ns
+	 * lasts 10 s past the edge, 8 s from now, aimed an eighth early
+	 */
+	if (!limited || ms < 6950 || ms > 7050)
+		return "without a need the interval does not end before the claim doubles";
+	/* a steady clock (1 ns a second) sleeps the longest */
+	m.below_slope = ((u64)1 << USBTS_PRED_SHIFT) / 8000;
+	m.above_slope = m.below_slope;
+	for (ms = 100, i = 0; i < 40; i++)
+		ms = usbts_model_next_interval(&m, ms, 0, now, &limited);
+	if (limited || ms != USBTS_MAX_INTERVAL_MS)
+		return "without a need a steady clock's interval does not reach its maximum";
+	m.below_slope = ((u64)1 << USBTS_PRED_SHIFT) * 100 / 8000;
+	m.above_slope = m.below_slope;
+	/* no model: the growth alone */
+	m.valid = 0;
+	ms = usbts_model_next_interval(&m, 1000, 0, now, &limited);
+	m.valid = 1;
+	if (limited || ms != 1250)
+		return "without a need or a model the interval does not grow by a quarter";
 	/* 2400 ns lasts 14 s past the edge: 12 s from now, aimed an eighth early */
 	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now, &limited);
 	if (!limited || ms < 10400 || ms > 10500)
