@@ -289,6 +289,85 @@ s64 usbts_clockmap_oldest(const struct usbts_clockmap *map)
 	return map->open.raw;
 }
 
+/* Which of the map's lines holds a raw time (cm_piece()). */
+enum cm_kind {
+	CM_NONE,	/* before the map's coverage */
+	CM_PAST,	/* a committed segment, or the open one */
+	CM_LINE,	/* the newest point's line, up to now */
+	CM_FUTURE,	/* beyond now: extrapolated */
+};
+
+/*
+ * The line of @map at @raw: @seg, which holds from @seg->raw through
+ * @last (inclusive).  A torn map gives garbage, never a fault.
+ */
+static enum cm_kind cm_piece(const struct usbts_clockmap *map, s64 raw,
+			     s64 now_raw, struct usbts_clockmap_seg *seg, s64 *last)
+{
+	u32 first, count, lo, hi;
+
+	if (!map->have)
+		return CM_NONE;
+	if (raw >= map->last.raw) {
+		s64 n = cm_max(now_raw, map->last.raw);
+
+		if (raw <= n) {
+			*seg = map->last;
+			*last = n;
+			return CM_LINE;
+		}
+		seg->raw = n;
+		seg->mono = cm_at(&map->last, n);
+		seg->slope = map->future;
+		*last = S64_MAX;
+		return CM_FUTURE;
+	}
+	if (map->open_n && raw >= map->open.raw) {
+		*seg = map->open;
+		seg->slope = cm_mid(map->lo, map->hi);
+		*last = cm_sub(map->last.raw, 1);
+		return CM_PAST;
+	}
+	first = map->first % USBTS_CLOCKMAP_SEGS;
+	count = map->count < USBTS_CLOCKMAP_SEGS ? map->count : USBTS_CLOCKMAP_SEGS;
+	if (!count || raw < map->segs[first].raw)
+		return CM_NONE;
+	/* the newest segment starting at or before raw */
+	lo = 0;
+	hi = count - 1;
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo + 1) / 2;
+
+		if (map->segs[(first + mid) % USBTS_CLOCKMAP_SEGS].raw <= raw)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	*seg = map->segs[(first + lo) % USBTS_CLOCKMAP_SEGS];
+	/* it ends where the next one, the open one or the newest line starts */
+	if (lo + 1 < count)
+		*last = map->segs[(first + lo + 1) % USBTS_CLOCKMAP_SEGS].raw;
+	else if (map->open_n)
+		*last = map->open.raw;
+	else
+		*last = map->last.raw;
+	*last = cm_sub(*last, 1);
+	return CM_PAST;
+}
+
+/* the error bound of a conversion at @raw on a line of kind @k from @seg */
+static u64 cm_err(const struct usbts_clockmap *map, enum cm_kind k,
+		  const struct usbts_clockmap_seg *seg, s64 raw)
+{
+	if (k == CM_LINE)
+		return USBTS_CLOCKMAP_ROUND_NS;
+	if (k == CM_FUTURE)
+		return USBTS_CLOCKMAP_ROUND_NS + 1 +
+		       mul_u64_u64_shr((u64)cm_sub(raw, seg->raw), map->dither,
+				       USBTS_CLOCKMAP_SHIFT);
+	return USBTS_CLOCKMAP_PAST_NS;
+}
+
 /**
  * usbts_clockmap_to_mono() - CLOCK_MONOTONIC at a CLOCK_MONOTONIC_RAW time
  * @map: map
@@ -307,51 +386,14 @@ bool usbts_clockmap_to_mono(const struct usbts_clockmap *map, s64 raw,
 			    s64 now_raw, s64 *mono, u64 *err_ns)
 {
 	struct usbts_clockmap_seg seg;
-	u32 first, count, lo, hi;
+	enum cm_kind k;
+	s64 last;
 
-	if (!map->have)
+	k = cm_piece(map, raw, now_raw, &seg, &last);
+	if (k == CM_NONE)
 		return false;
-	if (raw >= map->last.raw) {
-		s64 n = cm_max(now_raw, map->last.raw);
-		s64 d;
-
-		if (raw <= n) {
-			*mono = cm_at(&map->last, raw);
-			*err_ns = USBTS_CLOCKMAP_ROUND_NS;
-			return true;
-		}
-		d = cm_sub(raw, n);
-		*mono = cm_add(cm_add(cm_at(&map->last, n), d),
-			       cm_scale(d, map->future));
-		*err_ns = USBTS_CLOCKMAP_ROUND_NS + 1 +
-			  mul_u64_u64_shr((u64)d, map->dither,
-					  USBTS_CLOCKMAP_SHIFT);
-		return true;
-	}
-	if (map->open_n && raw >= map->open.raw) {
-		seg = map->open;
-		seg.slope = cm_mid(map->lo, map->hi);
-		*mono = cm_at(&seg, raw);
-		*err_ns = USBTS_CLOCKMAP_PAST_NS;
-		return true;
-	}
-	first = map->first % USBTS_CLOCKMAP_SEGS;
-	count = map->count < USBTS_CLOCKMAP_SEGS ? map->count : USBTS_CLOCKMAP_SEGS;
-	if (!count || raw < map->segs[first].raw)
-		return false;
-	/* the newest segment starting at or before raw */
-	lo = 0;
-	hi = count - 1;
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo + 1) / 2;
-
-		if (map->segs[(first + mid) % USBTS_CLOCKMAP_SEGS].raw <= raw)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	*mono = cm_at(&map->segs[(first + lo) % USBTS_CLOCKMAP_SEGS], raw);
-	*err_ns = USBTS_CLOCKMAP_PAST_NS;
+	*mono = cm_at(&seg, raw);
+	*err_ns = cm_err(map, k, &seg, raw);
 	return true;
 }
 
@@ -369,8 +411,10 @@ bool usbts_clockmap_to_mono(const struct usbts_clockmap *map, s64 raw,
  *
  * What three usbts_clockmap_to_mono() calls give (the middle and both
  * ends), in one: an answer's error interval stretches or shrinks with the
- * rate the clock had.  The usual interval, within the kernel's newest
- * line and not beyond now, costs one conversion; GET relies on that.
+ * rate the clock had.  An interval within one of the map's lines (a
+ * segment, the newest line up to now, or beyond now), as an answer's
+ * accuracy interval of microseconds nearly always is, costs one lookup;
+ * GET relies on that.
  *
  * Return: false if @raw is before the map's coverage, or the map is empty.
  */
@@ -378,37 +422,39 @@ bool usbts_clockmap_span_to_mono(const struct usbts_clockmap *map, s64 raw,
 				 u64 half, s64 now_raw, s64 *mono, u64 *span,
 				 u64 *err_ns)
 {
+	struct usbts_clockmap_seg seg;
+	enum cm_kind k;
+	s64 last, lo, hi, l, h;
 	u64 elo, ehi;
-	s64 lo, hi, l, h;
 
+	k = cm_piece(map, raw, now_raw, &seg, &last);
+	if (k == CM_NONE)
+		return false;
+	*mono = cm_at(&seg, raw);
+	*err_ns = cm_err(map, k, &seg, raw);
+	*span = 0;
+	if (!half)
+		return true;
+	*span = U64_MAX;
 	if (half > S64_MAX || check_sub_overflow(raw, (s64)half, &l) ||
-	    check_add_overflow(raw, (s64)half, &h)) {
-		*span = U64_MAX;
-		return usbts_clockmap_to_mono(map, raw, now_raw, mono, err_ns);
-	}
-	if (map->have && l >= map->last.raw && h <= cm_max(now_raw, map->last.raw)) {
+	    check_add_overflow(raw, (s64)half, &h))
+		return true;
+	if (l >= seg.raw && h <= last) {
 		/*
 		 * One line: each end is half * (1 + slope) away.  Each
 		 * conversion rounds its scaled part toward zero, so an end
-		 * may lie one ns further, on a rising slope only.
+		 * may lie one ns further, on a rising slope only.  Beyond now
+		 * the error grows with the distance: the far end's is the
+		 * largest.
 		 */
-		*mono = cm_at(&map->last, raw);
-		*err_ns = USBTS_CLOCKMAP_ROUND_NS;
-		*span = half ? (u64)cm_add((s64)half, cm_scale((s64)half, map->last.slope)) +
-			       (map->last.slope > 0) : 0;
-		return true;
-	}
-	if (!usbts_clockmap_to_mono(map, raw, now_raw, mono, err_ns))
-		return false;
-	if (!half) {
-		*span = 0;
+		*span = (u64)cm_add((s64)half, cm_scale((s64)half, seg.slope)) +
+			(seg.slope > 0);
+		*err_ns = cm_err(map, k, &seg, h);
 		return true;
 	}
 	if (!usbts_clockmap_to_mono(map, l, now_raw, &lo, &elo) ||
-	    !usbts_clockmap_to_mono(map, h, now_raw, &hi, &ehi)) {
-		*span = U64_MAX;
+	    !usbts_clockmap_to_mono(map, h, now_raw, &hi, &ehi))
 		return true;
-	}
 	*span = (u64)cm_max(cm_max(cm_sub(*mono, lo), cm_sub(hi, *mono)), 0);
 	if (elo > *err_ns)
 		*err_ns = elo;
@@ -430,10 +476,8 @@ bool usbts_clockmap_span_to_mono(const struct usbts_clockmap *map, s64 raw,
  * @at_raw: false if @raw lies before the map's coverage (then only @mnow
  *	is set)
  *
- * What GET converts: usbts_clockmap_to_mono() of @now_raw and
- * usbts_clockmap_span_to_mono() of the interval, in one call, and without
- * a further one when all of it lies on the kernel's newest line, as it
- * does for the microframe the bus is in.
+ * What GET converts, in one call: usbts_clockmap_to_mono() of @now_raw and
+ * usbts_clockmap_span_to_mono() of the interval.
  *
  * Return: false if @now_raw lies before the map's coverage, or the map is
  * empty.
@@ -443,21 +487,7 @@ bool usbts_clockmap_answer(const struct usbts_clockmap *map, s64 now_raw,
 			   u64 *err_ns, bool *at_raw)
 {
 	u64 now_err;
-	s64 l, h;
 
-	if (map->have && now_raw >= map->last.raw && half <= S64_MAX &&
-	    !check_sub_overflow(raw, (s64)half, &l) &&
-	    !check_add_overflow(raw, (s64)half, &h) &&
-	    l >= map->last.raw && h <= now_raw) {
-		*mnow = cm_at(&map->last, now_raw);
-		*mono = cm_at(&map->last, raw);
-		*err_ns = USBTS_CLOCKMAP_ROUND_NS;
-		/* as in usbts_clockmap_span_to_mono() */
-		*span = half ? (u64)cm_add((s64)half, cm_scale((s64)half, map->last.slope)) +
-			       (map->last.slope > 0) : 0;
-		*at_raw = true;
-		return true;
-	}
 	if (!usbts_clockmap_to_mono(map, now_raw, now_raw, mnow, &now_err))
 		return false;
 	*at_raw = usbts_clockmap_span_to_mono(map, raw, half, now_raw, mono, span, err_ns);
