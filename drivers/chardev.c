@@ -241,7 +241,8 @@ static int usbts_start(struct usbts_file *f, struct file *file,
 	if (err)
 		goto release_id;
 	h->devnum = arg.devnum;
-	h->ctrl = usbts_track(&f->dev->reg, key, &usbts_xhci_ops, ctx);
+	h->ctrl = usbts_track(&f->dev->reg, key, &usbts_xhci_ops, ctx,
+			      !(arg.flags & USB_TIMESYNC_FLAG_STARTUP_DELAY_TOLERABLE));
 	if (IS_ERR(h->ctrl)) {
 		err = PTR_ERR(h->ctrl);
 		goto put_dev;

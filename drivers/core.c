@@ -483,13 +483,19 @@ static void ctrl_stop(struct usbts_ctrl *ctrl)
  * @ops: counter access
  * @ctx: argument of @ops; owned by the core from here on, and freed with
  *	@ops->free on every path, also when an existing object is joined
+ * @caller_bursts: the caller runs a new controller's first burst itself
+ *	(usbts_wait_precise(), a blocking START): the sampler's first run then
+ *	waits %USBTS_FAST_INTERVAL_MS rather than racing it for the lock, which
+ *	made the caller sleep on the mutex and wait for a kworker and a
+ *	cross-CPU wakeup instead of reading
  *
  * Return: the controller with a reference and a user, or an ERR_PTR:
  * -EAGAIN while the system is suspended or shut down, -ENOMEM, or what
  * @ops->hold returned.
  */
 struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
-			       const struct usbts_counter_ops *ops, void *ctx)
+			       const struct usbts_counter_ops *ops, void *ctx,
+			       bool caller_bursts)
 {
 	struct usbts_ctrl *ctrl;
 	int err;
@@ -541,7 +547,17 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 	ctrl->sampling = true;
 	/* not suspended: a START during system sleep was refused above */
 	list_add(&ctrl->node, &reg->ctrls);
-	queue_delayed_work(system_unbound_wq, &ctrl->work, 0);
+	/*
+	 * A tolerable START's caller waits for the first burst through GET:
+	 * a high-priority worker on its own CPU runs it as the caller leaves
+	 * the kernel, with no other CPU to wake.  The sampler's later runs
+	 * are unbound.
+	 */
+	if (caller_bursts)
+		queue_delayed_work(system_unbound_wq, &ctrl->work,
+				   msecs_to_jiffies(USBTS_FAST_INTERVAL_MS));
+	else
+		queue_delayed_work(system_highpri_wq, &ctrl->work, 0);
 	mutex_unlock(&reg->lock);
 	return ctrl;
 }

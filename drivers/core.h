@@ -177,7 +177,8 @@ void usbts_registry_init(struct usbts_registry *reg);
 void usbts_registry_destroy(struct usbts_registry *reg);
 
 struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
-			       const struct usbts_counter_ops *ops, void *ctx);
+			       const struct usbts_counter_ops *ops, void *ctx,
+			       bool caller_bursts);
 void usbts_drop_user(struct usbts_ctrl *ctrl);
 void usbts_untrack(struct usbts_ctrl *ctrl);
 void usbts_kill(struct usbts_registry *reg, const void *key);

@@ -169,7 +169,7 @@ static struct usbts_ctrl *track_precise(struct kunit *test,
 					struct usbts_registry *reg,
 					const void *key, struct sim_counter *c)
 {
-	struct usbts_ctrl *ctrl = usbts_track(reg, key, &sim_ops, c);
+	struct usbts_ctrl *ctrl = usbts_track(reg, key, &sim_ops, c, true);
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctrl));
 	KUNIT_ASSERT_EQ(test, usbts_wait_precise(ctrl, 1000), 0);
@@ -189,7 +189,7 @@ static void usbts_core_drop_user_stops_at_once(struct kunit *test)
 	struct usbts_ctrl *c, *c2;
 	static const int key;
 
-	c = usbts_track(reg, &key, &sim_ops, a);
+	c = usbts_track(reg, &key, &sim_ops, a, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	usbts_drop_user(c);
 	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c));
@@ -197,7 +197,7 @@ static void usbts_core_drop_user_stops_at_once(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&reg->ctrls));
 	KUNIT_EXPECT_FALSE(test, reg->clock.active);
 	KUNIT_EXPECT_EQ(test, a->frees, 0);
-	c2 = usbts_track(reg, &key, &sim_ops, b);
+	c2 = usbts_track(reg, &key, &sim_ops, b, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c2));
 	KUNIT_EXPECT_PTR_NE(test, c, c2);
 	KUNIT_EXPECT_EQ(test, b->holds, 1);
@@ -205,6 +205,33 @@ static void usbts_core_drop_user_stops_at_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a->frees, 1);
 	usbts_untrack(c2);
 	KUNIT_EXPECT_EQ(test, b->frees, 1);
+	usbts_registry_destroy(reg);
+}
+
+/*
+ * A blocking START reads the first frame boundary itself: the sampler's
+ * first run is armed for later rather than queued at once to race it for
+ * the lock.  A tolerable START's sampler runs at once.
+ */
+static void usbts_core_blocking_start_bursts_itself(struct kunit *test)
+{
+	struct usbts_registry *reg = reg_new(test);
+	struct sim_counter *a = sim_new(test, 100), *b = sim_new(test, 100);
+	struct usbts_ctrl *c, *c2;
+	static const int key, key2;
+
+	c = usbts_track(reg, &key, &sim_ops, a, true);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	KUNIT_EXPECT_TRUE(test, timer_pending(&c->work.timer));
+	KUNIT_EXPECT_EQ(test, sim_reads(a), 0u);
+	KUNIT_EXPECT_EQ(test, usbts_wait_precise(c, 1000), 0);
+	KUNIT_EXPECT_GT(test, sim_reads(a), 0u);
+	c2 = usbts_track(reg, &key2, &sim_ops, b, false);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c2));
+	/* queued without a timer, unless it already ran and armed the next */
+	KUNIT_EXPECT_TRUE(test, !timer_pending(&c2->work.timer) || sim_reads(b) > 0);
+	usbts_untrack(c2);
+	usbts_untrack(c);
 	usbts_registry_destroy(reg);
 }
 
@@ -220,14 +247,14 @@ static void usbts_core_refcount(struct kunit *test)
 	static const int key;
 
 	KUNIT_EXPECT_FALSE(test, reg->clock.active);
-	c1 = usbts_track(reg, &key, &sim_ops, a);
+	c1 = usbts_track(reg, &key, &sim_ops, a, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c1));
 	KUNIT_EXPECT_EQ(test, a->holds, 1);
 	KUNIT_EXPECT_TRUE(test, usbts_sampler_pending(c1));
 	/* the timekeeper is followed only while something is tracked */
 	KUNIT_EXPECT_TRUE(test, reg->clock.active);
 
-	c2 = usbts_track(reg, &key, &sim_ops, b);
+	c2 = usbts_track(reg, &key, &sim_ops, b, false);
 	KUNIT_ASSERT_PTR_EQ(test, c1, c2);
 	KUNIT_EXPECT_EQ(test, b->frees, 1);	/* joined: its context dropped */
 	KUNIT_EXPECT_EQ(test, b->holds, 0);
@@ -257,7 +284,7 @@ static void usbts_core_wait_precise(struct kunit *test)
 	struct usbts_ctrl *c;
 	static const int key;
 
-	c = usbts_track(reg, &key, &sim_ops, a);
+	c = usbts_track(reg, &key, &sim_ops, a, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	KUNIT_EXPECT_EQ(test, usbts_wait_precise(c, 1000), 0);
 	KUNIT_EXPECT_EQ(test, usbts_snapshot(c, &snap), 0);
@@ -275,7 +302,7 @@ static void usbts_core_start_times_out(struct kunit *test)
 	static const int key;
 
 	sim_freeze(a, true);
-	c = usbts_track(reg, &key, &sim_ops, a);
+	c = usbts_track(reg, &key, &sim_ops, a, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	KUNIT_EXPECT_EQ(test, usbts_wait_precise(c, 100), -ETIMEDOUT);
 	usbts_untrack(c);
@@ -420,7 +447,7 @@ static void usbts_core_get_before_first_publish(struct kunit *test)
 	int i, refused = 0, err;
 
 	for (i = 0; i < 200; i++) {
-		c = usbts_track(reg, &key, &sim_ops, a);
+		c = usbts_track(reg, &key, &sim_ops, a, false);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 		err = check_answer(test, c, a, &snap);
 		KUNIT_EXPECT_TRUE(test, err == 0 || err == -EAGAIN);
@@ -505,7 +532,7 @@ static void usbts_core_died_not_joined(struct kunit *test)
 		usleep_range(10000, 11000);
 	KUNIT_EXPECT_FALSE(test, usbts_sampler_pending(c1));
 	KUNIT_EXPECT_EQ(test, usbts_snapshot(c1, &snap), -ENODEV);
-	c2 = usbts_track(reg, &key, &sim_ops, b);
+	c2 = usbts_track(reg, &key, &sim_ops, b, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c2));
 	KUNIT_EXPECT_PTR_NE(test, c1, c2);
 	KUNIT_EXPECT_EQ(test, a->holds, 0);
@@ -528,7 +555,7 @@ static void usbts_core_start_enodev_when_died(struct kunit *test)
 	static const int key;
 
 	WRITE_ONCE(a->state, -ENODEV);
-	c = usbts_track(reg, &key, &sim_ops, a);
+	c = usbts_track(reg, &key, &sim_ops, a, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	KUNIT_EXPECT_EQ(test, usbts_wait_precise(c, 500), -ENODEV);
 	usbts_untrack(c);
@@ -548,7 +575,7 @@ static void usbts_core_start_restarts_on_signal(struct kunit *test)
 	static const int key;
 
 	sim_freeze(a, true);	/* no edge: START would wait its full time */
-	c = usbts_track(reg, &key, &sim_ops, a);
+	c = usbts_track(reg, &key, &sim_ops, a, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
 	allow_signal(SIGUSR1);
 	send_sig(SIGUSR1, current, 0);
@@ -656,12 +683,13 @@ static void usbts_core_suspend_resume(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, usbts_sample(c, &r, 1), -EAGAIN);
 	/* a START while asleep is refused, and neither holds nor reads */
 	b = sim_new(test, 1);
-	c2 = usbts_track(reg, &key2, &sim_ops, b);
+	c2 = usbts_track(reg, &key2, &sim_ops, b, false);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(c2), -EAGAIN);
 	KUNIT_EXPECT_EQ(test, b->holds, 0);
 	KUNIT_EXPECT_EQ(test, sim_reads(b), 0);
 	/* nor does one joining a tracked controller */
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(usbts_track(reg, &key, &sim_ops, sim_new(test, 1))),
+	KUNIT_EXPECT_EQ(test,
+			PTR_ERR_OR_ZERO(usbts_track(reg, &key, &sim_ops, sim_new(test, 1), false)),
 			-EAGAIN);
 	sim_freeze(a, true);
 	msleep(50);
@@ -673,7 +701,7 @@ static void usbts_core_suspend_resume(struct kunit *test)
 	start = ktime_get_ns();
 	usbts_registry_resume(reg);
 	/* tracked again after resume */
-	c2 = usbts_track(reg, &key2, &sim_ops, b);
+	c2 = usbts_track(reg, &key2, &sim_ops, b, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c2));
 	KUNIT_EXPECT_TRUE(test, usbts_sampler_pending(c2));
 	while (ktime_get_ns() - start < 2 * NSEC_PER_SEC) {
@@ -853,6 +881,7 @@ static void usbts_core_want_replans(struct kunit *test)
 }
 
 static struct kunit_case usbts_core_cases[] = {
+	KUNIT_CASE(usbts_core_blocking_start_bursts_itself),
 	KUNIT_CASE(usbts_core_refcount),
 	KUNIT_CASE(usbts_core_wants),
 	KUNIT_CASE(usbts_core_want_replans),
