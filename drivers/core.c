@@ -17,11 +17,11 @@
  * predictor and publishes a struct usbts_snapshot through a seqcount.  GET
  * copies the snapshot lock-free and never touches the hardware.  Bursts
  * come every 10 ms for the first second of a generation, then ever more
- * rarely, up to one every USBTS_MAX_INTERVAL_MS (32 s) once converged, as
+ * rarely, up to one every USBTS_MAX_INTERVAL_MS (16 s) once converged, as
  * often as keeps the claim for the current microframe within twice its
- * value after a burst; or, when a handle asked for an accuracy (START's
- * want_accuracy_ns), as often as keeps the claim within the most
- * demanding one's; either way at most once every USBTS_NEED_MIN_MS
+ * value after a burst, or within the most demanding handle's need (START's
+ * want_accuracy_ns) if that is smaller; either way at most once every
+ * USBTS_NEED_MIN_MS
  * (usbts_model_next_interval(), in the predictor, which the simulator runs).
  *
  * Locking: registry->lock (mutex) protects the list of controllers and
@@ -279,9 +279,10 @@ static unsigned long next_delay(struct usbts_ctrl *ctrl)
 						      &limited);
 	/*
 	 * Long waits may move to a round second, sharing a wakeup; not when
-	 * a need sets the time (rounding could pass its horizon).
+	 * a need (or the default need) sets the time: rounding could pass
+	 * its horizon.
 	 */
-	if (ctrl->interval_ms >= 1000 && !ctrl->need_ns)
+	if (ctrl->interval_ms >= 1000 && !limited)
 		return round_jiffies_relative(msecs_to_jiffies(ctrl->interval_ms));
 	return msecs_to_jiffies(ctrl->interval_ms);
 }
@@ -327,7 +328,7 @@ static void bring_forward(struct usbts_ctrl *ctrl)
  * A need stricter than the controller had brings the next burst forward,
  * to now or to %USBTS_NEED_MIN_MS after the last one, whichever is later
  * (a START/STOP loop must not make the sampler read back to back): a
- * sampler asleep for 32 s wakes for one burst, and sleeps from then on as
+ * sampler asleep for 16 s wakes for one burst, and sleeps from then on as
  * the new need allows.  May sleep.
  */
 void usbts_want(struct usbts_ctrl *ctrl, struct usbts_want *w, u64 ns)
@@ -765,7 +766,7 @@ int usbts_sample(struct usbts_ctrl *ctrl, struct usbts_read *r, unsigned int n)
 		/*
 		 * A failed read made GET refuse, a new generation needs the
 		 * fast schedule: either way the sampler runs now, not when
-		 * its (possibly 32 s) slow schedule says.
+		 * its (possibly 16 s) slow schedule says.
 		 */
 		mod_delayed_work(system_unbound_wq, &ctrl->work, 0);
 	}

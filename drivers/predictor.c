@@ -1360,7 +1360,7 @@ int usbts_pred_add_read(struct usbts_pred *p, s64 pre_ns, s64 post_ns,
  * The newest slot's estimate is judged once its burst's edges have merged
  * into it; a burst that ended short of them (its time budget spent, reads
  * preempted) has it judged now, rather than when the next burst, perhaps
- * 32 s later, opens a slot.  What that teaches the wander estimate raises
+ * 16 s later, opens a slot.  What that teaches the wander estimate raises
  * the published model's wander allowance at once; it never lowers it
  * before the next fit.
  */
@@ -1542,10 +1542,11 @@ u64 usbts_model_horizon(const struct usbts_model *m, u64 accuracy_ns)
  * %USBTS_MAX_INTERVAL_MS.  With a need it ends an eighth before the model's
  * claim for the current microframe would exceed it (usbts_model_horizon()),
  * but not sooner than %USBTS_NEED_MIN_MS: a need the model cannot meet
- * costs about one burst a second, no more.  Without one the need is
+ * costs about one burst a second, no more.  The need is never looser than
  * %USBTS_DEFAULT_NEED_FACTOR times the claim at the newest edge, so that
- * the interval follows the wander the model measures.  The module's
- * sampler and the simulator's schedule both use this.
+ * the interval follows the wander the model measures, with or without a
+ * handle's need.  The module's sampler and the simulator's schedule both
+ * use this.
  *
  * Return: the interval, ms.
  */
@@ -1553,16 +1554,22 @@ u32 usbts_model_next_interval(const struct usbts_model *m, u32 prev_ms,
 			      u64 need_ns, s64 now, bool *limited)
 {
 	u64 ms = u64_min((u64)prev_ms + prev_ms / 4, USBTS_MAX_INTERVAL_MS);
-	u64 h, since, left_ms = 0;
+	u64 h, since, dflt, left_ms = 0;
 
 	*limited = false;
-	if (!need_ns) {
-		if (!m->valid)
-			return (u32)ms;
-		/* claims beyond 2^40 ns have no horizon anyway: no overflow */
-		need_ns = USBTS_DEFAULT_NEED_FACTOR *
-			  u64_min(u64_max(m->below_c, m->above_c) + m->bend + 1,
-				  (u64)1 << 40);
+	if (m->valid) {
+		/*
+		 * The default applies to every need: a looser one must not let
+		 * the sampler sleep through a change the default would catch.
+		 * Claims beyond 2^40 ns have no horizon anyway, and the sum of
+		 * three claims below 2^62 each cannot overflow.
+		 */
+		dflt = USBTS_DEFAULT_NEED_FACTOR *
+		       u64_min(u64_max(m->below_c, m->above_c) + m->bend + 1,
+			       (u64)1 << 40);
+		need_ns = need_ns ? u64_min(need_ns, dflt) : dflt;
+	} else if (!need_ns) {
+		return (u32)ms;
 	}
 	/* the horizon is at most 2^40 microframes, about 4.4 years */
 	h = usbts_model_horizon(m, need_ns);

@@ -22,18 +22,20 @@
 #define USBTS_PRED_MFINDEX_BITS	14
 #define USBTS_PRED_MFINDEX_MASK	((1u << USBTS_PRED_MFINDEX_BITS) - 1)
 /*
- * The longest a converged sampler sleeps: under 2 wakeups a minute.  A
- * flat 30 s let the onset of a warm-up drift (1 ppm per minute) break
- * 1.45% of the simulator's claims; the default need below keeps bursts
- * coming where the clock is seen to wander (tests/bench/RESULTS.md).
+ * The longest a converged sampler sleeps.  32 s (under 2 wakeups a minute),
+ * even with the default need below, let a 2 ppm step break 1.17% of a
+ * seed's claims on the simulator (module+step, 48 seeds): a step right
+ * after a burst goes unseen for the whole interval, and a claim of a few
+ * us is exceeded within seconds.  See tests/bench/RESULTS.md.
  */
-#define USBTS_MAX_INTERVAL_MS	32000
+#define USBTS_MAX_INTERVAL_MS	16000
 /*
- * Without a need, the sampler keeps the claim for the current microframe
- * within this many times what it is at the newest edge: a steady clock's
- * claim grows slowly and the sampler sleeps the longest; a wandering
- * one's grows fast, and the sampler reads more often.  3 let a 2 ppm step
- * and a warm-up drift break over 1% of the simulator's claims.
+ * The sampler keeps the claim for the current microframe within this many
+ * times what it is at the newest edge, or a handle's need if that is
+ * smaller: a steady clock's claim grows slowly and the sampler sleeps the
+ * longest; a wandering one's grows fast, and the sampler reads more often.
+ * 3 let a 2 ppm step and a warm-up drift break over 1% of the simulator's
+ * claims (at 32 s at most).
  */
 #define USBTS_DEFAULT_NEED_FACTOR	2
 /*

@@ -27,10 +27,10 @@
  * Schedules: "fixed" (100 bursts warm_ms apart, then every burst_ms; again
  * after each new generation, as the module does); "module" (drivers/core.c:
  * 100 bursts 10 ms apart, then usbts_model_next_interval(), the module's
- * own code: 100 ms growing by 1.25x per burst up to 32 s, rounded to whole
- * seconds from 1 s on; no longer than the claim stays within a handle's
- * need, or without one within twice its value at the newest edge, but at
- * least 1.1 s; a burst reads on past an edge
+ * own code: 100 ms growing by 1.25x per burst up to 16 s, rounded to whole
+ * seconds from 1 s on where the growth decides; no longer than the claim
+ * stays within a handle's need or twice its value at the newest edge,
+ * whichever is smaller, but at least 1.1 s; a burst reads on past an edge
  * bracketed too widely, as USBTS_PRED_GOOD_EDGE tells).
  */
 #include <getopt.h>
@@ -112,7 +112,7 @@ static const struct scenario scenarios[] = {
 	{ { .name = "reset", .seconds = 60, .ppm = 37, FAST, .reset_at_s = 30 },
 	  FIXED, SIMGEN, { 0, 0, 1, 1000 }, "as fast, counter restarts at 0 at 30 s", 0 },
 	{ { .name = "module", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5 },
-	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "drivers/core.c's schedule without a need (to 32 s apart; a burst reads on past a wide edge), 30 min", 0 },
+	  MODULE, SIMGEN, { 0, 0, 0, 0 }, "drivers/core.c's schedule without a need (to 16 s apart; a burst reads on past a wide edge), 30 min", 0 },
 	{ { .name = "module+wander", .seconds = 1800, .ppm = 37, SLOW,
 	    .wander_ppb = 20 }, MODULE, SIMGEN,
 	  { 0, 0, 0, 0 }, "as module, random walk of 20 ppb per sqrt(s)", 0 },
@@ -139,6 +139,12 @@ static const struct scenario scenarios[] = {
 	{ { .name = "module/4us+ramp", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5,
 	    .ramp_ppm_per_min = 1, .ramp_at_s = 300, .ramp_for_s = 300 }, MODULE, SIMGEN,
 	  { 0, 0, 300, 0 }, "as module/4us, 1 ppm per minute for 5 minutes from 5 min", 4000 },
+	{ { .name = "module/50us+step", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5,
+	    .step_ppm = 2, .step_at_s = 900 }, MODULE, SIMGEN,
+	  { 0, 0, 60, 0 }, "as module+step, a handle wants a loose 50 us", 50000 },
+	{ { .name = "module/50us+ramp", .seconds = 1800, .ppm = 37, SLOW, .wander_ppb = 5,
+	    .ramp_ppm_per_min = 1, .ramp_at_s = 300, .ramp_for_s = 300 }, MODULE, SIMGEN,
+	  { 0, 0, 300, 0 }, "as module+ramp, a handle wants a loose 50 us", 50000 },
 };
 
 /*
@@ -382,9 +388,12 @@ static double sched_next(void *arg, double now)
 	c->interval_ms = usbts_model_next_interval(&c->p.model, (u32)c->interval_ms,
 						   c->sc->need_ns, (s64)now, &limited);
 	next = now + c->interval_ms * 1e6;
-	(void)limited;
-	if (c->interval_ms >= 1000 && !c->sc->need_ns)
-		next = round(next / 1e9) * 1e9;
+	/*
+	 * round_jiffies_relative(): to a whole second, down if within a
+	 * quarter second past one, else up (up to 0.75 s later)
+	 */
+	if (c->interval_ms >= 1000 && !limited)
+		next = fmod(next, 1e9) < 0.25e9 ? floor(next / 1e9) * 1e9 : ceil(next / 1e9) * 1e9;
 	return next;
 }
 

@@ -11,9 +11,8 @@ full)
 	start="--cycles 200 --runs 3"
 	power="--warmup-max 480 --window 180 --idle 60 --progress 15"
 	# a need looser than the longest interval grows to it at a quarter a
-	# burst (about 160 s to 32 s), then holds for four (128 s): 240 s was
-	# too short
-	want="--warmup-max 420 --window 90 --idle 0 --progress 15"
+	# burst (about 70 s), then holds for four: 120 s was too short
+	want="--warmup-max 240 --window 90 --idle 0 --progress 15"
 	mem="--handles 10000"
 	trace="--cycles 50"
 	;;

@@ -94,8 +94,8 @@ static void usbts_sysclock_live(struct kunit *test)
 	first_raw = ktime_get_raw_ns();
 	for (k = 0; k < 200; k++) {
 		for (i = 0; i < ARRAY_SIZE(clocks); i++) {
-			s64 before, after, raw, t;
-			u64 err;
+			s64 before, after, raw, t, now;
+			u64 err, acc;
 			int e;
 
 			before = clocks[i].get();
@@ -108,6 +108,16 @@ static void usbts_sysclock_live(struct kunit *test)
 			KUNIT_EXPECT_LE(test, err, (u64)USBTS_CLOCKMAP_PAST_NS);
 			KUNIT_EXPECT_GE_MSG(test, t + (s64)err, before, "clock %u", i);
 			KUNIT_EXPECT_LE_MSG(test, t - (s64)err, after, "clock %u", i);
+			/* GET's conversion: now and the answer, each in the clock */
+			acc = 0;
+			e = usbts_sysclock_answer(sc, raw, raw, &acc, clocks[i].clock,
+						  &now, &t);
+			KUNIT_ASSERT_EQ(test, e, 0);
+			KUNIT_EXPECT_GE(test, acc, (u64)USBTS_CLOCKMAP_ROUND_NS);
+			KUNIT_EXPECT_LE(test, acc, (u64)USBTS_CLOCKMAP_PAST_NS);
+			KUNIT_EXPECT_EQ(test, t, now);
+			KUNIT_EXPECT_GE_MSG(test, now + (s64)acc, before, "clock %u", i);
+			KUNIT_EXPECT_LE_MSG(test, now - (s64)acc, after, "clock %u", i);
 		}
 		usleep_range(1000, 2000);
 	}
@@ -147,6 +157,18 @@ static void usbts_sysclock_live(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, acc, USB_TIMESYNC_ACCURACY_UNKNOWN);
 		KUNIT_EXPECT_GE(test, now - t, 9990ll);
 		KUNIT_EXPECT_LE(test, now - t, 10010ll);
+		/* the answer itself before the map's coverage: no time, no bound */
+		acc = 1000;
+		e = usbts_sysclock_answer(sc, first, first_raw - 1000000000, &acc,
+					  USB_TIMESYNC_CLOCK_MONOTONIC, &now, &t);
+		KUNIT_EXPECT_EQ(test, e, 0);
+		KUNIT_EXPECT_EQ(test, t, 0ll);
+		KUNIT_EXPECT_EQ(test, acc, USB_TIMESYNC_ACCURACY_UNKNOWN);
+		/* now before it: refused */
+		acc = 1000;
+		e = usbts_sysclock_answer(sc, first_raw - 1000000000, first, &acc,
+					  USB_TIMESYNC_CLOCK_MONOTONIC, &now, &t);
+		KUNIT_EXPECT_EQ(test, e, -ERANGE);
 		/* an end before the map's coverage: no bound */
 		acc = (u64)(first - first_raw) + 1000000000;
 		e = usbts_sysclock_answer(sc, first, first - 10000, &acc,

@@ -1065,31 +1065,41 @@ static const char *tv_next_interval(void)
 	m.valid = 1;
 	if (limited || ms != 1250)
 		return "without a need or a model the interval does not grow by a quarter";
-	/* 2400 ns lasts 14 s past the edge: 12 s from now, aimed an eighth early */
-	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now, &limited);
-	if (!limited || ms < 10400 || ms > 10500)
+	/* 1800 ns lasts 8 s past the edge: 6 s from now, aimed an eighth early */
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 1800, now, &limited);
+	if (!limited || ms < 5200 || ms > 5300)
 		return "a need does not end the interval an eighth before the claim reaches it";
 	/* a model whose newest edge lies a little after now counts from now */
 	m.tc = now + 1000;
-	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now, &limited);
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 1800, now, &limited);
 	m.tc = TV_NS_PER_S;
-	if (ms < 12000)
+	if (ms < 6900)
 		return "a newest edge just after now made the interval the shortest";
+	/* a need looser than the default does not let the sampler sleep longer */
+	next = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 0, now, &limited);
 	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 100000, now, &limited);
+	if (!limited || ms != next)
+		return "a need looser than the default lengthens the interval";
+	/* on a steady clock, it sleeps the longest */
+	m.below_slope = ((u64)1 << USBTS_PRED_SHIFT) / 8000;
+	m.above_slope = m.below_slope;
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 100000, now, &limited);
+	m.below_slope = ((u64)1 << USBTS_PRED_SHIFT) * 100 / 8000;
+	m.above_slope = m.below_slope;
 	if (limited || ms != USBTS_MAX_INTERVAL_MS)
 		return "a need beyond the longest interval shortens it";
 	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 500, now, &limited);
 	if (ms != USBTS_NEED_MIN_MS)
 		return "a need the model cannot meet is not read once a second";
-	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now + 30 * TV_NS_PER_S,
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 1800, now + 30 * TV_NS_PER_S,
 				       &limited);
 	if (ms != USBTS_NEED_MIN_MS)
 		return "a need the model no longer meets is not read once a second";
-	ms = usbts_model_next_interval(&m, 400, 2400, now, &limited);
+	ms = usbts_model_next_interval(&m, 400, 1800, now, &limited);
 	if (ms != 500)
 		return "a need lengthened the interval beyond its growth";
 	m.valid = 0;
-	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 2400, now, &limited);
+	ms = usbts_model_next_interval(&m, USBTS_MAX_INTERVAL_MS, 1800, now, &limited);
 	if (ms != USBTS_NEED_MIN_MS)
 		return "a need without a model is not read once a second";
 	return NULL;

@@ -48,9 +48,9 @@ int cmd_monitor(int argc, char **argv)
 			       "generation, usb_frame, hw_frame, microframe, time_ns, accuracy_ns\n"
 			       "(null when unknown).  --want-accuracy asks the module's sampler to\n"
 			       "read the bus often enough to keep the accuracy within NS where it\n"
-			       "can (about once a second at most); without it the sampler keeps\n"
+			       "can (about once a second at most); either way the sampler keeps\n"
 			       "the accuracy within twice what it is after a read, reading every\n"
-			       "32 s at most, and the accuracy shown grows in between.\n");
+			       "16 s at least, and the accuracy shown grows in between.\n");
 			return 0;
 		case OPT_JSON:
 			json = 1;

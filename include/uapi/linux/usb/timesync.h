@@ -68,12 +68,12 @@
  *	The controller's sampler then aims to read the counter before GET's
  *	@accuracy_ns for the current microframe passes the most demanding
  *	started handle's need, where the controller allows; a need never
- *	makes it read more often than about once a second.  Without a need
- *	(while no started handle states one) it keeps that accuracy within
- *	twice what it is just after a read, but reads at least every 32 s:
- *	under 2 wakeups a minute on a steady clock, more on one seen to
- *	wander; the accuracy GET reports grows with the time since the last
- *	read as the clock's measured wander says.  Either way
+ *	makes it read more often than about once a second.  With or without
+ *	a need it keeps that accuracy within twice what it is just after a
+ *	read, and reads at least every 16 s: under 4 wakeups a minute on a
+ *	steady clock, more on one seen to wander; the accuracy GET reports
+ *	grows with the time since the last read as the clock's measured
+ *	wander says.  Either way
  *	GET reports the accuracy it has: a need is a request, not a promise.
  *	(Before this field had a meaning it was reserved and had to be zero,
  *	which asks for nothing; a kernel that predates it fails a non-zero
