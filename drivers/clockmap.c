@@ -477,7 +477,9 @@ bool usbts_clockmap_span_to_mono(const struct usbts_clockmap *map, s64 raw,
  *	is set)
  *
  * What GET converts, in one call: usbts_clockmap_to_mono() of @now_raw and
- * usbts_clockmap_span_to_mono() of the interval.
+ * usbts_clockmap_span_to_mono() of the interval; inline, without a lookup,
+ * when all of the interval lies on the newest line up to now, as it does
+ * for the microframe the bus is in.
  *
  * Return: false if @now_raw lies before the map's coverage, or the map is
  * empty.
@@ -487,7 +489,22 @@ bool usbts_clockmap_answer(const struct usbts_clockmap *map, s64 now_raw,
 			   u64 *err_ns, bool *at_raw)
 {
 	u64 now_err;
+	s64 l, h;
 
+	/* the microframe the bus is in: all of it on the newest line, inline */
+	if (map->have && now_raw >= map->last.raw && half && half <= S64_MAX &&
+	    !check_sub_overflow(raw, (s64)half, &l) &&
+	    !check_add_overflow(raw, (s64)half, &h) &&
+	    l >= map->last.raw && h <= now_raw) {
+		*mnow = cm_at(&map->last, now_raw);
+		*mono = cm_at(&map->last, raw);
+		*err_ns = USBTS_CLOCKMAP_ROUND_NS;
+		/* as usbts_clockmap_span_to_mono() does on one line */
+		*span = (u64)cm_add((s64)half, cm_scale((s64)half, map->last.slope)) +
+			(map->last.slope > 0);
+		*at_raw = true;
+		return true;
+	}
 	if (!usbts_clockmap_to_mono(map, now_raw, now_raw, mnow, &now_err))
 		return false;
 	*at_raw = usbts_clockmap_span_to_mono(map, raw, half, now_raw, mono, span, err_ns);
