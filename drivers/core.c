@@ -302,8 +302,9 @@ static void update_need(struct usbts_ctrl *ctrl)
 
 /*
  * Move the sampler's armed timer earlier, to USBTS_NEED_MIN_MS after the
- * last burst or now, if that is sooner.  The sampler's timer is only ever
- * armed under ctrl->lock, so its expiry is stable here.  Under ctrl->lock.
+ * last burst or now, if that is sooner.  Past the first burst (bursts >=
+ * USBTS_FAST_BURSTS here) the sampler's timer is only ever armed under
+ * ctrl->lock, so its expiry is stable here.  Under ctrl->lock.
  */
 static void bring_forward(struct usbts_ctrl *ctrl)
 {
@@ -486,9 +487,9 @@ static void ctrl_stop(struct usbts_ctrl *ctrl)
  *	@ops->free on every path, also when an existing object is joined
  * @caller_bursts: the caller runs a new controller's first burst itself
  *	(usbts_wait_precise(), a blocking START): the sampler's first run then
- *	waits %USBTS_FAST_INTERVAL_MS rather than racing it for the lock, which
- *	made the caller sleep on the mutex and wait for a kworker and a
- *	cross-CPU wakeup instead of reading
+ *	waits %USBTS_FAST_INTERVAL_MS (at least two jiffies) rather than racing
+ *	it for the lock, which made the caller sleep on the mutex and wait for
+ *	a kworker and a cross-CPU wakeup instead of reading
  *
  * Return: the controller with a reference and a user, or an ERR_PTR:
  * -EAGAIN while the system is suspended or shut down, -ENOMEM, or what
@@ -549,16 +550,12 @@ struct usbts_ctrl *usbts_track(struct usbts_registry *reg, const void *key,
 	/* not suspended: a START during system sleep was refused above */
 	list_add(&ctrl->node, &reg->ctrls);
 	/*
-	 * A tolerable START's caller waits for the first burst through GET:
-	 * a high-priority worker on its own CPU runs it as the caller leaves
-	 * the kernel, with no other CPU to wake.  The sampler's later runs
-	 * are unbound.
+	 * One workqueue for every queueing of the work, so that
+	 * cancel_delayed_work_sync() waits for any instance.  At least two
+	 * jiffies for a blocking START's caller to take the lock first.
 	 */
-	if (caller_bursts)
-		queue_delayed_work(system_unbound_wq, &ctrl->work,
-				   msecs_to_jiffies(USBTS_FAST_INTERVAL_MS));
-	else
-		queue_delayed_work(system_highpri_wq, &ctrl->work, 0);
+	queue_delayed_work(system_unbound_wq, &ctrl->work,
+			   caller_bursts ? max(msecs_to_jiffies(USBTS_FAST_INTERVAL_MS), 2UL) : 0);
 	mutex_unlock(&reg->lock);
 	return ctrl;
 }

@@ -50,7 +50,7 @@ int cmd_monitor(int argc, char **argv)
 			       "read the bus often enough to keep the accuracy within NS where it\n"
 			       "can (about once a second at most); either way the sampler keeps\n"
 			       "the accuracy within twice what it is after a read, reading every\n"
-			       "16 s at least, and the accuracy shown grows in between.\n");
+			       "16 s or so at most, and the accuracy shown grows in between.\n");
 			return 0;
 		case OPT_JSON:
 			json = 1;

@@ -70,7 +70,8 @@
  *	started handle's need, where the controller allows; a need never
  *	makes it read more often than about once a second.  With or without
  *	a need it keeps that accuracy within twice what it is just after a
- *	read, and reads at least every 16 s: under 4 wakeups a minute on a
+ *	read, and reads about every 16 s at most (timers that long may fire
+ *	up to about 3 s late): under 4 wakeups a minute on a
  *	steady clock, more on one seen to wander; the accuracy GET reports
  *	grows with the time since the last read as the clock's measured
  *	wander says.  Either way
