@@ -289,6 +289,16 @@ s64 usbts_clockmap_oldest(const struct usbts_clockmap *map)
 	return map->open.raw;
 }
 
+/*
+ * How far either end of [raw - half, raw + half] lies from its middle on
+ * one line of @slope.  Each end's conversion rounds its scaled part toward
+ * zero, so an end may lie one ns further, on a rising slope only.
+ */
+static u64 cm_span(u64 half, s64 slope)
+{
+	return (u64)cm_add((s64)half, cm_scale((s64)half, slope)) + (slope > 0);
+}
+
 /* Which of the map's lines holds a raw time (cm_piece()). */
 enum cm_kind {
 	CM_NONE,	/* before the map's coverage */
@@ -441,14 +451,11 @@ bool usbts_clockmap_span_to_mono(const struct usbts_clockmap *map, s64 raw,
 		return true;
 	if (l >= seg.raw && h <= last) {
 		/*
-		 * One line: each end is half * (1 + slope) away.  Each
-		 * conversion rounds its scaled part toward zero, so an end
-		 * may lie one ns further, on a rising slope only.  Beyond now
+		 * One line: each end is half * (1 + slope) away.  Beyond now
 		 * the error grows with the distance: the far end's is the
 		 * largest.
 		 */
-		*span = (u64)cm_add((s64)half, cm_scale((s64)half, seg.slope)) +
-			(seg.slope > 0);
+		*span = cm_span(half, seg.slope);
 		*err_ns = cm_err(map, k, &seg, h);
 		return true;
 	}
@@ -499,9 +506,7 @@ bool usbts_clockmap_answer(const struct usbts_clockmap *map, s64 now_raw,
 		*mnow = cm_at(&map->last, now_raw);
 		*mono = cm_at(&map->last, raw);
 		*err_ns = USBTS_CLOCKMAP_ROUND_NS;
-		/* as usbts_clockmap_span_to_mono() does on one line */
-		*span = (u64)cm_add((s64)half, cm_scale((s64)half, map->last.slope)) +
-			(map->last.slope > 0);
+		*span = cm_span(half, map->last.slope);
 		*at_raw = true;
 		return true;
 	}
